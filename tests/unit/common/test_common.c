@@ -1,0 +1,85 @@
+#include "common/arena.h"
+#include "common/mem.h"
+#include "common/str.h"
+#include "test.h"
+
+static int cleaned;
+static void on_cleanup(void *p)
+{
+    cleaned += *(int *)p;
+}
+
+static void test_arena(void)
+{
+    pst_arena *a = pst_arena_create(256);
+    CHECK(a != NULL);
+    char *s = pst_arena_strndup(a, "hello", 5);
+    CHECK_STR(s, "hello");
+    void *big = pst_arena_alloc(a, 10000); /* larger than a block */
+    CHECK(big != NULL);
+    CHECK(((uintptr_t)big & 15) == 0);
+    static int one = 1, two = 2;
+    CHECK(pst_arena_cleanup(a, on_cleanup, &one) == PST_OK);
+    CHECK(pst_arena_cleanup(a, on_cleanup, &two) == PST_OK);
+    pst_arena_reset(a);
+    CHECK(cleaned == 3);
+    CHECK(pst_arena_used(a) == 0);
+    CHECK(pst_arena_alloc(a, 16) != NULL);
+    pst_arena_destroy(a);
+    CHECK(cleaned == 3);
+
+    /* every allocation failing in turn leaves NULL, never a crash */
+    for (long n = 1; n <= 3; n++) {
+        pst_mem_fail_at(n);
+        pst_arena *b = pst_arena_create(256);
+        if (b) {
+            void *p = pst_arena_alloc(b, 100000);
+            (void)p;
+            pst_arena_destroy(b);
+        }
+        pst_mem_fail_at(0);
+    }
+}
+
+static void test_buf(void)
+{
+    pst_buf b = {0};
+    CHECK(pst_buf_append_c(&b, "a") == PST_OK);
+    CHECK(pst_buf_append_json_str(&b, "q\"\\\n\x01z", 6) == PST_OK);
+    CHECK_STR(pst_buf_cstr(&b), "a\"q\\\"\\\\\\n\\u0001z\"");
+    size_t mark = b.len;
+    pst_buf_appendf(&b, "%d-%s", 42, "x");
+    CHECK_STR(pst_buf_cstr(&b) + mark, "42-x");
+    pst_buf_truncate(&b, mark);
+    CHECK(b.len == mark);
+    pst_mem_fail_at(1);
+    char big[5000];
+    memset(big, 'x', sizeof(big));
+    CHECK(pst_buf_append(&b, big, sizeof(big)) == PST_ERROR);
+    CHECK(b.len == mark); /* unchanged on failure */
+    pst_mem_fail_at(0);
+    pst_buf_reset(&b);
+    CHECK(pst_buf_append(&b, big, sizeof(big)) == PST_OK);
+    pst_buf_free(&b);
+}
+
+static void test_utf8(void)
+{
+    CHECK(pst_utf8_valid("plain", 5));
+    CHECK(pst_utf8_valid("\xc3\xa9\xf0\x9f\x98\x80", 6));
+    CHECK(!pst_utf8_valid("\xc3", 1));
+    CHECK(!pst_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    CHECK(!pst_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!pst_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    CHECK(!pst_utf8_valid("\xff", 1));
+    CHECK(pst_str_ieq_c(PST_STR_LIT("BeArEr"), "bearer"));
+    CHECK(pst_hash("a", 1) != pst_hash("b", 1));
+}
+
+int main(void)
+{
+    test_arena();
+    test_buf();
+    test_utf8();
+    TEST_END();
+}
