@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 typedef struct pst_diag {
-    char *file; /* may be NULL */
+    char *file;         /* may be NULL */
     uint32_t line, col; /* 1-based; 0 when unknown */
     char *message;
     struct pst_diag *next;
@@ -22,7 +22,10 @@ typedef struct {
     int oom; /* an entry could not be stored (counted anyway) */
 } pst_diags;
 
-#define PST_DIAGS_INIT {NULL, NULL, 0, 0}
+#define PST_DIAGS_INIT                                                                             \
+    {                                                                                              \
+        NULL, NULL, 0, 0                                                                           \
+    }
 
 /** Appends one entry (message from fmt). Never fails: when out of memory
  * the entry is counted and `oom` is set. */

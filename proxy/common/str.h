@@ -53,8 +53,7 @@ pst_status pst_buf_reserve(pst_buf *b, size_t extra);
 pst_status pst_buf_append(pst_buf *b, const void *p, size_t n);
 pst_status pst_buf_append_c(pst_buf *b, const char *s);
 pst_status pst_buf_append_char(pst_buf *b, char c);
-pst_status pst_buf_appendf(pst_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+pst_status pst_buf_appendf(pst_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Appends s as a quoted JSON string with escapes ("\u00XX" for controls). */
 pst_status pst_buf_append_json_str(pst_buf *b, const char *s, size_t n);
 /** Shortens the buffer to len (len <= b->len); used to roll back output. */

@@ -25,12 +25,12 @@
     /* executable definitions */                                                                   \
     X(OPERATION, "OperationDefinition",                                                            \
       "op: gql_op_type; name (may be empty); children: VARIABLE_DEF; directives; selections")      \
-    X(VARIABLE_DEF, "VariableDefinition", "name (without $); type; value: default or NULL; "       \
-                                          "directives")                                            \
+    X(VARIABLE_DEF, "VariableDefinition",                                                          \
+      "name (without $); type; value: default or NULL; "                                           \
+      "directives")                                                                                \
     X(FIELD, "Field", "alias (may be empty); name; args: ARGUMENT; directives; selections")        \
     X(FRAGMENT_SPREAD, "FragmentSpread", "name; directives")                                       \
-    X(INLINE_FRAGMENT, "InlineFragment",                                                           \
-      "type: NAMED_TYPE or NULL; directives; selections")                                          \
+    X(INLINE_FRAGMENT, "InlineFragment", "type: NAMED_TYPE or NULL; directives; selections")       \
     X(FRAGMENT_DEF, "FragmentDefinition", "name; type: NAMED_TYPE; directives; selections")        \
     X(ARGUMENT, "Argument", "name; value")                                                         \
     X(DIRECTIVE, "Directive", "name (without @); args: ARGUMENT")                                  \
@@ -42,8 +42,9 @@
     X(VARIABLE, "Variable", "name (without $)")                                                    \
     X(INT, "IntValue", "str: the literal text")                                                    \
     X(FLOAT, "FloatValue", "str: the literal text")                                                \
-    X(STRING, "StringValue", "str: decoded UTF-8 (escapes and block strings resolved); "           \
-                             "flags: GQL_FLAG_BLOCK for block strings")                            \
+    X(STRING, "StringValue",                                                                       \
+      "str: decoded UTF-8 (escapes and block strings resolved); "                                  \
+      "flags: GQL_FLAG_BLOCK for block strings")                                                   \
     X(BOOLEAN, "BooleanValue", "flags: GQL_FLAG_TRUE when true")                                   \
     X(NULL_VALUE, "NullValue", "-")                                                                \
     X(ENUM, "EnumValue", "name")                                                                   \
@@ -55,19 +56,20 @@
     X(OPERATION_TYPE, "OperationTypeDefinition", "op: gql_op_type; type: NAMED_TYPE")              \
     X(SCALAR_DEF, "ScalarTypeDefinition", "str: description; name; directives")                    \
     X(OBJECT_DEF, "ObjectTypeDefinition",                                                          \
-      "str: description; name; interfaces: NAMED_TYPE; directives; children: FIELD_DEF")          \
+      "str: description; name; interfaces: NAMED_TYPE; directives; children: FIELD_DEF")           \
     X(INTERFACE_DEF, "InterfaceTypeDefinition",                                                    \
-      "str: description; name; interfaces: NAMED_TYPE; directives; children: FIELD_DEF")          \
+      "str: description; name; interfaces: NAMED_TYPE; directives; children: FIELD_DEF")           \
     X(UNION_DEF, "UnionTypeDefinition",                                                            \
-      "str: description; name; directives; children: NAMED_TYPE members")                         \
-    X(ENUM_DEF, "EnumTypeDefinition", "str: description; name; directives; children: ENUM_VALUE_DEF") \
+      "str: description; name; directives; children: NAMED_TYPE members")                          \
+    X(ENUM_DEF, "EnumTypeDefinition",                                                              \
+      "str: description; name; directives; children: ENUM_VALUE_DEF")                              \
     X(ENUM_VALUE_DEF, "EnumValueDefinition", "str: description; name; directives")                 \
     X(INPUT_OBJECT_DEF, "InputObjectTypeDefinition",                                               \
-      "str: description; name; directives; children: INPUT_VALUE_DEF")                            \
+      "str: description; name; directives; children: INPUT_VALUE_DEF")                             \
     X(FIELD_DEF, "FieldDefinition",                                                                \
       "str: description; name; args: INPUT_VALUE_DEF; type; directives")                           \
     X(INPUT_VALUE_DEF, "InputValueDefinition",                                                     \
-      "str: description; name; type; value: default or NULL; directives")                         \
+      "str: description; name; type; value: default or NULL; directives")                          \
     X(DIRECTIVE_DEF, "DirectiveDefinition",                                                        \
       "str: description; name (without @); args: INPUT_VALUE_DEF; flags: GQL_FLAG_REPEATABLE; "    \
       "children: NAMED_TYPE whose name is a location (QUERY, FIELD_DEFINITION, ...)")
@@ -93,7 +95,7 @@ typedef struct gql_node gql_node;
 struct gql_node {
     gql_kind kind;
     uint32_t line; /* 1-based line of the node's first token */
-    uint32_t col;  /* 1-based column, counted in Unicode code points */
+    uint32_t col;  /* 1-based column in UTF-16 code units, as graphql-js counts */
     uint32_t flags;
     gql_op_type op;
     pst_str name;

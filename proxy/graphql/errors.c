@@ -60,8 +60,7 @@ pst_status gql_errors_write_json(const gql_errors *e, pst_buf *b)
         pst_buf_append_c(b, "{\"message\":");
         pst_buf_append_json_str(b, err->message, strlen(err->message));
         if (err->line)
-            pst_buf_appendf(b, ",\"locations\":[{\"line\":%u,\"column\":%u}]", err->line,
-                            err->col);
+            pst_buf_appendf(b, ",\"locations\":[{\"line\":%u,\"column\":%u}]", err->line, err->col);
         if (err->path) {
             pst_buf_append_c(b, ",\"path\":");
             pst_buf_append_c(b, err->path);

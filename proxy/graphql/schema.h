@@ -32,8 +32,8 @@ typedef struct gql_type gql_type;
 typedef enum { GQL_REF_NAMED, GQL_REF_LIST, GQL_REF_NON_NULL } gql_ref_kind;
 typedef struct gql_typeref {
     gql_ref_kind kind;
-    gql_type *named;          /* GQL_REF_NAMED */
-    struct gql_typeref *of;   /* GQL_REF_LIST, GQL_REF_NON_NULL */
+    gql_type *named;        /* GQL_REF_NAMED */
+    struct gql_typeref *of; /* GQL_REF_LIST, GQL_REF_NON_NULL */
 } gql_typeref;
 
 /** An argument or an input object field. */
@@ -57,8 +57,8 @@ typedef struct {
     const char *subject;   /* REQUEST/PUBLISH: the subject template text */
     const char **subjects; /* SUBSCRIBE: subject templates */
     size_t n_subjects;
-    int64_t timeout_ms;    /* from the directive's `timeout`; 0 = the config default */
-    bool edfs;             /* declared with an @edfs__ directive */
+    int64_t timeout_ms; /* from the directive's `timeout`; 0 = the config default */
+    bool edfs;          /* declared with an @edfs__ directive */
 } gql_nats_mapping;
 
 typedef struct {

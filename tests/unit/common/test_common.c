@@ -1,6 +1,7 @@
 #include "common/arena.h"
 #include "common/mem.h"
 #include "common/str.h"
+#include "common/units.h"
 #include "test.h"
 
 static int cleaned;
@@ -76,8 +77,28 @@ static void test_utf8(void)
     CHECK(pst_hash("a", 1) != pst_hash("b", 1));
 }
 
+static void test_units(void)
+{
+    int64_t v = -1;
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("250ms"), &v) == PST_OK && v == 250);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("2s"), &v) == PST_OK && v == 2000);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("1.5s"), &v) == PST_OK && v == 1500);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("1m"), &v) == PST_OK && v == 60000);
+    v = 7;
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("10"), &v) == PST_ERROR && v == 7);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("-1s"), &v) == PST_ERROR);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("1.2.3s"), &v) == PST_ERROR);
+    CHECK(pst_parse_duration_ms(PST_STR_LIT("s"), &v) == PST_ERROR);
+    CHECK(pst_parse_size(PST_STR_LIT("1MiB"), &v) == PST_OK && v == 1048576);
+    CHECK(pst_parse_size(PST_STR_LIT("1024"), &v) == PST_OK && v == 1024);
+    CHECK(pst_parse_size(PST_STR_LIT("2kB"), &v) == PST_OK && v == 2000);
+    CHECK(pst_parse_size(PST_STR_LIT("1.5B"), &v) == PST_ERROR);
+    CHECK(pst_parse_size(PST_STR_LIT("3 MiB"), &v) == PST_ERROR);
+}
+
 int main(void)
 {
+    test_units();
     test_arena();
     test_buf();
     test_utf8();
