@@ -1,0 +1,312 @@
+/* Runs root fields over NATS: subject rendering and safety, the message
+ * headers, request or publish, retries for queries, and the error mapping
+ * of SPEC §6. */
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "graphql/coerce.h"
+#include "pipeline/exec.h"
+
+#define MAX_HEADERS 12
+
+static void send_attempt(pipe_field *f);
+
+static bool field_non_null(const pipe_field *f)
+{
+    return f->rf->def && f->rf->def->type->kind == GQL_REF_NON_NULL;
+}
+
+static uint32_t field_line(const pipe_field *f, uint32_t *col)
+{
+    const gql_node *n = f->rf->nodes[0];
+    *col = n->col;
+    return n->line;
+}
+
+void pipe_field_fail(pipe_field *f, const char *code, const char *extensions, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    uint32_t col, line = field_line(f, &col);
+    gql_errors_add(&f->req->errors, line, col, f->rf->path_json, code, extensions, "%s", msg);
+    pst_buf_reset(&f->out);
+    if (field_non_null(f)) {
+        f->state = PIPE_FIELD_NULLED;
+    } else {
+        pst_buf_append_c(&f->out, "null");
+        f->state = PIPE_FIELD_VALUE;
+    }
+}
+
+static void complete(pipe_field *f, json_t *value)
+{
+    pst_buf_reset(&f->out);
+    pst_status s = gql_complete_root_field(&f->req->cx, f->rf, value, &f->out);
+    if (s == PST_DECLINED) {
+        f->state = PIPE_FIELD_NULLED;
+    } else if (f->out.failed) {
+        pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
+    } else {
+        f->state = PIPE_FIELD_VALUE;
+    }
+}
+
+static void finish(pipe_field *f)
+{
+    pipe_req_field_done(f->req, f);
+}
+
+/* Renders the subject and the body; on failure the field has failed. */
+static pst_status prepare(pipe_field *f)
+{
+    pipe_req *r = f->req;
+    if (gql_coerce_arguments(r->arena, f->rf->def, f->rf->nodes[0], r->vars, &f->args, &r->errors,
+                             f->rf->path_json) != PST_OK) {
+        pipe_field_fail(f, GQL_CODE_BAD_USER_INPUT, NULL, "Invalid arguments for %s.",
+                        f->rf->def->coordinate);
+        return PST_ERROR;
+    }
+    pst_buf subj = {0};
+    nats_render_error why;
+    if (nats_template_render(f->map->subject, f->args, NULL, &subj, &why) != PST_OK) {
+        pst_buf_free(&subj);
+        bool claim = why.source == NATS_RENDER_BAD_CLAIM;
+        pipe_field_fail(f, claim ? GQL_CODE_FORBIDDEN : GQL_CODE_BAD_USER_INPUT, NULL,
+                        "Cannot build the NATS subject for %s: %s %s.", f->rf->def->coordinate,
+                        why.placeholder ? why.placeholder : "subject", why.message);
+        return PST_ERROR;
+    }
+    f->subject = pst_arena_strndup(r->arena, subj.p ? subj.p : "", subj.len);
+    pst_buf_free(&subj);
+    char *body = json_dumps(f->args, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!f->subject || !body) {
+        free(body);
+        pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
+        return PST_ERROR;
+    }
+    f->body_len = strlen(body);
+    f->body = pst_arena_strndup(r->arena, body, f->body_len);
+    free(body);
+    if (!f->body) {
+        pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
+        return PST_ERROR;
+    }
+    return PST_OK;
+}
+
+/* The headers of SPEC §7 that postern knows before authentication and
+ * policy are wired in; every attempt gets its own span, time and deadline. */
+static size_t build_headers(pipe_field *f, nats_header *h, char tp[56], char t0[25], char t1[25])
+{
+    pipe_req *r = f->req;
+    int64_t now = audit_now_ms();
+    audit_trace_child(&r->trace, tp);
+    audit_rfc3339_ms(now, t0);
+    audit_rfc3339_ms(now + f->map->timeout_ms, t1);
+    size_t n = 0;
+    h[n++] = (nats_header){"X-Correlation-ID", r->corr};
+    h[n++] = (nats_header){"traceparent", tp};
+    h[n++] = (nats_header){"Postern-Operation", r->op_header};
+    h[n++] = (nats_header){"Postern-Field", f->rf->def->coordinate};
+    h[n++] = (nats_header){"Postern-Time", t0};
+    h[n++] = (nats_header){"Postern-Deadline", t1};
+    h[n++] = (nats_header){"Postern-Instance", r->loop->rt->instance};
+    if (r->tracestate.n) {
+        char *ts = pst_arena_strndup(r->arena, r->tracestate.p, r->tracestate.n);
+        if (ts)
+            h[n++] = (nats_header){"tracestate", ts};
+    }
+    return n;
+}
+
+static bool may_retry(const pipe_field *f)
+{
+    const cfg_config *c = f->req->loop->rt->cfg;
+    return f->req->op->op == GQL_OP_QUERY && f->attempt <= c->nats.retries.max;
+}
+
+static void on_retry_timer(evutil_socket_t fd, short what, void *ud)
+{
+    (void)fd;
+    (void)what;
+    pipe_field *f = ud;
+    event_free(f->retry_timer);
+    f->retry_timer = NULL;
+    send_attempt(f);
+}
+
+/* Exponential backoff from retries.backoff, capped at retries.max_backoff. */
+static void schedule_retry(pipe_field *f)
+{
+    const cfg_config *c = f->req->loop->rt->cfg;
+    int64_t delay = c->nats.retries.backoff_ms;
+    for (int i = 1; i < f->attempt && delay < c->nats.retries.max_backoff_ms; i++)
+        delay *= 2;
+    if (delay > c->nats.retries.max_backoff_ms)
+        delay = c->nats.retries.max_backoff_ms;
+    f->retry_timer = evtimer_new(f->req->loop->base, on_retry_timer, f);
+    struct timeval tv = {(time_t)(delay / 1000), (suseconds_t)((delay % 1000) * 1000)};
+    if (!f->retry_timer || evtimer_add(f->retry_timer, &tv) != 0) {
+        if (f->retry_timer)
+            event_free(f->retry_timer);
+        f->retry_timer = NULL;
+        send_attempt(f);
+    }
+}
+
+static void upstream_error(pipe_field *f, const nats_reply *rep, const char *msg)
+{
+    const char *code = nats_reply_header(rep, "Nats-Service-Error-Code");
+    char ext[300] = "";
+    if (code) {
+        char *end;
+        long v = strtol(code, &end, 10);
+        if (*code && !*end && strlen(code) < 12) {
+            snprintf(ext, sizeof(ext), "\"serviceCode\":%ld", v);
+        } else {
+            pst_buf b = {0};
+            pst_buf_append_c(&b, "\"serviceCode\":");
+            pst_buf_append_json_str(&b, code, strlen(code) > 200 ? 200 : strlen(code));
+            snprintf(ext, sizeof(ext), "%s", b.failed ? "" : pst_buf_cstr(&b));
+            pst_buf_free(&b);
+        }
+    }
+    pipe_field_fail(f, GQL_CODE_UPSTREAM_ERROR, ext[0] ? ext : NULL, "%s", msg);
+}
+
+static void on_reply(const nats_reply *rep, void *ud)
+{
+    pipe_field *f = ud;
+    f->pending = NULL;
+    const char *subject = f->subject;
+    switch (rep->outcome) {
+    case NATS_OK:
+        break;
+    case NATS_TIMEOUT:
+    case NATS_NO_RESPONDERS:
+        if (may_retry(f)) {
+            schedule_retry(f);
+            return;
+        }
+        if (rep->outcome == NATS_TIMEOUT)
+            pipe_field_fail(f, GQL_CODE_TIMEOUT, NULL,
+                            "No reply from NATS subject \"%s\" within %lldms.", subject,
+                            (long long)f->map->timeout_ms);
+        else
+            pipe_field_fail(f, GQL_CODE_NO_RESPONDERS, NULL,
+                            "No responders are listening on NATS subject \"%s\".", subject);
+        finish(f);
+        return;
+    default:
+        pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
+                        "The NATS connection is not available; \"%s\" was not sent.", subject);
+        finish(f);
+        return;
+    }
+    const char *service_error = nats_reply_header(rep, "Nats-Service-Error");
+    if (service_error || nats_reply_header(rep, "Nats-Service-Error-Code")) {
+        upstream_error(f, rep, service_error && *service_error ? service_error
+                                                               : "The service returned an error.");
+        finish(f);
+        return;
+    }
+    json_error_t jerr;
+    json_t *v = rep->len ? json_loadb(rep->data, rep->len, JSON_DECODE_ANY, &jerr) : NULL;
+    if (!v) {
+        pipe_field_fail(f, GQL_CODE_BAD_REPLY, NULL,
+                        rep->len ? "The reply on \"%s\" is not JSON." : "The reply on \"%s\" is empty.",
+                        subject);
+        finish(f);
+        return;
+    }
+    complete(f, v);
+    json_decref(v);
+    finish(f);
+}
+
+static void send_attempt(pipe_field *f)
+{
+    nats_header h[MAX_HEADERS];
+    char tp[56], t0[25], t1[25];
+    size_t n = build_headers(f, h, tp, t0, t1);
+    f->attempt++;
+    pipe_loop *L = f->req->loop;
+    if (f->map->def->nats.kind == GQL_NATS_PUBLISH) {
+        if (nats_bridge_publish(L->nats, f->subject, h, n, f->body, f->body_len) != PST_OK) {
+            pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
+                            "The NATS connection is not available; \"%s\" was not sent.",
+                            f->subject);
+        } else {
+            complete(f, json_true());
+        }
+        finish(f);
+        return;
+    }
+    if (nats_bridge_request(L->nats, f->subject, h, n, f->body, f->body_len, f->map->timeout_ms,
+                            on_reply, f, &f->pending) != PST_OK) {
+        pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
+                        "The NATS connection is not available; \"%s\" was not sent.", f->subject);
+        finish(f);
+    }
+}
+
+static void start_one(pipe_field *f)
+{
+    f->state = PIPE_FIELD_RUNNING;
+    if (!f->rf->def) { /* __typename, __schema, __type: answered here */
+        complete(f, NULL);
+        finish(f);
+        return;
+    }
+    if (!f->map || prepare(f) != PST_OK) {
+        if (!f->map)
+            pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "%s has no NATS mapping.",
+                            f->rf->def->coordinate);
+        finish(f);
+        return;
+    }
+    send_attempt(f);
+}
+
+void pipe_fields_start(pipe_req *r)
+{
+    /* fields that end at once must not answer the client while this loop
+     * still runs: the answer frees the request */
+    r->starting = true;
+    if (r->op->op == GQL_OP_MUTATION) {
+        while (r->next < r->n_fields) {
+            pipe_field *f = &r->fields[r->next++];
+            start_one(f);
+            if (f->state == PIPE_FIELD_RUNNING)
+                break; /* resumes in pipe_req_field_done */
+        }
+    } else {
+        for (size_t i = 0; i < r->n_fields; i++)
+            start_one(&r->fields[i]);
+    }
+    r->starting = false;
+    if (r->n_done == r->n_fields)
+        pipe_respond_data(r);
+}
+
+void pipe_fields_cancel(pipe_req *r)
+{
+    for (size_t i = 0; i < r->n_fields; i++) {
+        pipe_field *f = &r->fields[i];
+        if (f->pending) {
+            nats_bridge_cancel(f->pending);
+            f->pending = NULL;
+        }
+        if (f->retry_timer) {
+            event_free(f->retry_timer);
+            f->retry_timer = NULL;
+        }
+    }
+}

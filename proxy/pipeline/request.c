@@ -1,0 +1,269 @@
+#include "pipeline/request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "graphql/coerce.h"
+#include "pipeline/exec.h"
+
+static void release_doc(void *d)
+{
+    pipe_doc_release(d);
+}
+
+static void free_buf(void *b)
+{
+    pst_buf_free(b);
+}
+
+/* Sends the response with the headers every GraphQL response carries. */
+static void respond(pipe_req *r, int status, const http_header *extra, size_t n_extra,
+                    const char *body, size_t len)
+{
+    http_header h[4];
+    size_t n = 0;
+    h[n++] = (http_header){PST_STR_LIT("Content-Type"),
+                           pst_str_c(http_gql_content_type(r->params.media))};
+    h[n++] = (http_header){PST_STR_LIT("X-Correlation-ID"), pst_str_c(r->corr)};
+    for (size_t i = 0; i < n_extra && n < 4; i++)
+        h[n++] = extra[i];
+    r->finished = true;
+    if (pst_log_enabled(PST_LOG_INFO)) {
+        char fields[512];
+        snprintf(fields, sizeof(fields),
+                 "\"corr\":\"%s\",\"method\":\"%.*s\",\"operation\":\"%s\",\"status\":%d,"
+                 "\"fields\":%zu,\"errors\":%zu,\"ms\":%lld",
+                 r->corr, (int)r->http->method.n, r->http->method.p, r->op_header, status,
+                 r->n_fields, r->errors.count, (long long)(audit_now_ms() - r->start_ms));
+        pst_log_fields(PST_LOG_INFO, "request", fields);
+    }
+    http_respond(r->http, status, h, n, body, len);
+}
+
+/* A request error: {"errors":[...]} with no data, 400 for
+ * application/graphql-response+json and 200 for application/json. */
+static void respond_request_error(pipe_req *r, const gql_errors *errs)
+{
+    pst_buf b = {0};
+    pst_buf_append_c(&b, "{\"errors\":");
+    gql_errors_write_json(errs, &b);
+    pst_buf_append_char(&b, '}');
+    r->errors.count = errs->count;
+    if (b.failed)
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+    else
+        respond(r, http_gql_request_error_status(r->params.media), NULL, 0, b.p, b.len);
+    pst_buf_free(&b);
+}
+
+static void fail_request(pipe_req *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_request(pipe_req *r, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    gql_errors_add(&r->errors, 0, 0, NULL, code, NULL, "%s", msg);
+    respond_request_error(r, &r->errors);
+}
+
+void pipe_respond_data(pipe_req *r)
+{
+    pst_buf b = {0};
+    pst_buf_append_char(&b, '{');
+    if (r->errors.count) {
+        pst_buf_append_c(&b, "\"errors\":");
+        gql_errors_write_json(&r->errors, &b);
+        pst_buf_append_char(&b, ',');
+    }
+    pst_buf_append_c(&b, "\"data\":");
+    bool nulled = false;
+    for (size_t i = 0; i < r->n_fields; i++)
+        nulled |= r->fields[i].state == PIPE_FIELD_NULLED;
+    if (nulled) {
+        pst_buf_append_c(&b, "null");
+    } else {
+        pst_buf_append_char(&b, '{');
+        for (size_t i = 0; i < r->n_fields; i++) {
+            pipe_field *f = &r->fields[i];
+            if (i)
+                pst_buf_append_char(&b, ',');
+            pst_buf_append_json_str(&b, f->rf->key.p, f->rf->key.n);
+            pst_buf_append_char(&b, ':');
+            if (f->state == PIPE_FIELD_VALUE && f->out.len)
+                pst_buf_append(&b, f->out.p, f->out.len);
+            else
+                pst_buf_append_c(&b, "null");
+        }
+        pst_buf_append_char(&b, '}');
+    }
+    pst_buf_append_char(&b, '}');
+    if (b.failed)
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+    else
+        respond(r, 200, NULL, 0, b.p, b.len);
+    pst_buf_free(&b);
+}
+
+void pipe_req_field_done(pipe_req *r, pipe_field *f)
+{
+    (void)f;
+    r->n_done++;
+    if (r->starting || r->aborted || r->finished)
+        return;
+    if (r->n_done == r->n_fields)
+        pipe_respond_data(r);
+    else if (r->op->op == GQL_OP_MUTATION)
+        pipe_fields_start(r);
+}
+
+static void on_abort(http_request *hr, void *ud)
+{
+    (void)hr;
+    pipe_req *r = ud;
+    r->aborted = true;
+    pipe_fields_cancel(r);
+}
+
+static void set_op_header(pipe_req *r)
+{
+    static const char *names[] = {"query", "mutation", "subscription"};
+    const gql_node *op = r->op;
+    if (op->name.n)
+        snprintf(r->op_header, sizeof(r->op_header), "%s %.*s", names[op->op],
+                 (int)(op->name.n > 200 ? 200 : op->name.n), op->name.p);
+    else
+        snprintf(r->op_header, sizeof(r->op_header), "%s", names[op->op]);
+}
+
+/* Picks the operation, coerces variables and collects the root fields.
+ * Answers the request itself and returns PST_ERROR when it cannot run. */
+static pst_status prepare(pipe_req *r)
+{
+    const char *why = NULL;
+    r->op = gql_select_operation(r->doc->root, r->params.operation_name, &why);
+    if (!r->op) {
+        fail_request(r, GQL_CODE_OPERATION_NOT_FOUND, "%s", why);
+        return PST_ERROR;
+    }
+    set_op_header(r);
+    if (r->params.is_get && r->op->op != GQL_OP_QUERY) {
+        http_header allow = {PST_STR_LIT("Allow"), PST_STR_LIT("POST")};
+        static const char body[] = "{\"errors\":[{\"message\":\"Only queries can be sent with "
+                                   "GET; use POST for mutations and subscriptions.\","
+                                   "\"extensions\":{\"code\":\"BAD_REQUEST\"}}]}";
+        respond(r, 405, &allow, 1, body, sizeof(body) - 1);
+        return PST_ERROR;
+    }
+    if (r->op->op == GQL_OP_SUBSCRIPTION) {
+        fail_request(r, GQL_CODE_BAD_REQUEST,
+                     "Subscriptions are served over WebSocket (graphql-transport-ws) or "
+                     "Server-Sent Events; this request asked for a single response.");
+        return PST_ERROR;
+    }
+    gql_errors verr;
+    gql_errors_init(&verr, r->arena);
+    if (gql_coerce_variables(r->arena, r->loop->rt->schema, r->op, r->params.variables, &r->vars,
+                             &verr) != PST_OK) {
+        respond_request_error(r, &verr);
+        return PST_ERROR;
+    }
+    if (gql_collect_root_fields(r->arena, r->loop->rt->schema, r->doc->root, r->op, r->vars,
+                                &r->roots, &r->n_fields) != PST_OK) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return PST_ERROR;
+    }
+    return PST_OK;
+}
+
+static pst_status setup_fields(pipe_req *r)
+{
+    pipe_runtime *rt = r->loop->rt;
+    r->fields = pst_arena_calloc(r->arena, (r->n_fields ? r->n_fields : 1) * sizeof(pipe_field));
+    if (!r->fields)
+        return PST_ERROR;
+    r->cx = (gql_exec_ctx){.schema = rt->schema,
+                           .doc = r->doc->root,
+                           .vars = r->vars,
+                           .errs = &r->errors,
+                           .arena = r->arena,
+                           .intro = rt->intro};
+    for (size_t i = 0; i < r->n_fields; i++) {
+        pipe_field *f = &r->fields[i];
+        f->req = r;
+        f->rf = &r->roots[i];
+        f->map = f->rf->def ? pipe_runtime_mapping(rt, f->rf->def) : NULL;
+        if (pst_arena_cleanup(r->arena, free_buf, &f->out) != PST_OK)
+            return PST_ERROR;
+    }
+    return PST_OK;
+}
+
+static void start(pipe_req *r)
+{
+    pipe_loop *L = r->loop;
+    http_request *hr = r->http;
+    r->doc = pipe_doc_cache_get(L->docs, r->params.query);
+    if (!r->doc || pst_arena_cleanup(r->arena, release_doc, r->doc) != PST_OK) {
+        if (r->doc)
+            pipe_doc_release(r->doc);
+        r->doc = NULL;
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return;
+    }
+    if (r->doc->state != PIPE_DOC_OK) {
+        respond_request_error(r, &r->doc->errors);
+        return;
+    }
+    if (prepare(r) != PST_OK)
+        return;
+    if (setup_fields(r) != PST_OK) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return;
+    }
+    http_request_on_abort(hr, on_abort, r);
+    pipe_fields_start(r);
+}
+
+void pipe_request_handle(http_request *hr, void *ud)
+{
+    (void)ud;
+    pipe_loop *L = hr->loop_ud;
+    pipe_req *r = pst_arena_calloc(hr->arena, sizeof(*r));
+    if (!r) {
+        static const char oom[] = "{\"errors\":[{\"message\":\"out of memory\"}]}";
+        http_respond(hr, 500, NULL, 0, oom, sizeof(oom) - 1);
+        return;
+    }
+    r->http = hr;
+    r->loop = L;
+    r->arena = hr->arena;
+    r->start_ms = audit_now_ms();
+    gql_errors_init(&r->errors, r->arena);
+    atomic_fetch_add(&L->rt->requests, 1);
+    if (audit_corr_pick(http_request_header(hr, "X-Correlation-ID"),
+                        http_request_header(hr, "X-Request-ID"), r->corr) != PST_OK ||
+        audit_trace_start(http_request_header(hr, "traceparent"), &r->trace) != PST_OK) {
+        static const char body[] = "{\"errors\":[{\"message\":\"no randomness available\"}]}";
+        http_respond(hr, 500, NULL, 0, body, sizeof(body) - 1);
+        return;
+    }
+    if (r->trace.from_client)
+        r->tracestate = http_request_header(hr, "tracestate");
+    http_gql_error herr;
+    int status = http_gql_parse(hr, r->arena, &r->params, &herr);
+    if (status != 0) {
+        http_header h[2] = {{PST_STR_LIT("X-Correlation-ID"), pst_str_c(r->corr)}};
+        size_t n = 1;
+        if (herr.allow)
+            h[n++] = (http_header){PST_STR_LIT("Allow"), pst_str_c(herr.allow)};
+        r->finished = true;
+        http_gql_respond_error(hr, status, &herr, h, n);
+        return;
+    }
+    start(r);
+}

@@ -1,0 +1,77 @@
+/**
+ * The running sidecar: config, schema, the compiled NATS mapping of every
+ * root field, the NATS bridge and the HTTP listeners, plus the state each
+ * event-loop thread owns. main.c starts it; request.c serves with it.
+ */
+#ifndef POSTERN_PIPELINE_RUNTIME_H
+#define POSTERN_PIPELINE_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/diag.h"
+#include "config/config.h"
+#include "graphql/introspect.h"
+#include "graphql/schema.h"
+#include "nats/bridge.h"
+#include "nats/subject.h"
+#include "pipeline/doc_cache.h"
+
+struct event_base;
+struct http_server;
+
+/** A root field's compiled subject templates. */
+typedef struct {
+    const gql_field *def;
+    nats_template *subject;   /* REQUEST, PUBLISH */
+    nats_template **subjects; /* SUBSCRIBE */
+    size_t n_subjects;
+    int64_t timeout_ms; /* the directive's, else the config default */
+} pipe_mapping;
+
+typedef struct pipe_runtime {
+    cfg_config *cfg;
+    gql_schema *schema;
+    gql_introspection *intro; /* NULL when introspection is off */
+    pst_arena *arena;         /* mappings and other start-up allocations */
+    pipe_mapping *mappings;   /* one per root field, in schema order */
+    size_t n_mappings;
+    nats_bridge *bridge;
+    struct http_server *http;
+    struct http_server *admin;
+    char instance[256];
+    atomic_uint_fast64_t requests, request_errors;
+} pipe_runtime;
+
+/** Per event-loop thread state (created in the HTTP server's loop hook). */
+typedef struct pipe_loop {
+    pipe_runtime *rt;
+    struct event_base *base;
+    nats_loop *nats;
+    pipe_doc_cache *docs;
+    int index;
+} pipe_loop;
+
+/** Loads the schema named by cfg and compiles every root field's NATS
+ * mapping. Errors go to diags (file:line:col). Returns PST_OK with rt's
+ * schema, intro and mappings filled, or PST_ERROR (rt unchanged apart from
+ * what pipe_runtime_free releases). Does not connect or listen. */
+pst_status pipe_runtime_load(pipe_runtime *rt, cfg_config *cfg, pst_diags *diags);
+
+/** Connects to NATS, starts the GraphQL and admin listeners and their
+ * event-loop threads. PST_ERROR with *error set (a constant string or one
+ * owned by the module that failed) when anything could not start. */
+pst_status pipe_runtime_start(pipe_runtime *rt, const char **error);
+
+/** SIGTERM path: stops accepting, finishes in-flight requests within the
+ * configured grace, drains NATS. */
+void pipe_runtime_stop(pipe_runtime *rt);
+
+/** Frees everything pipe_runtime_load and _start made (cfg included). */
+void pipe_runtime_free(pipe_runtime *rt);
+
+/** The mapping of a root field; NULL for a field without one. */
+const pipe_mapping *pipe_runtime_mapping(const pipe_runtime *rt, const gql_field *def);
+
+#endif
