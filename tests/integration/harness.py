@@ -21,7 +21,7 @@ SOURCE_DIR = os.environ.get(
     "POSTERN_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD_DIR = os.environ.get("POSTERN_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 POSTERN = os.path.join(BUILD_DIR, "postern")
-NATS_SERVER = shutil.which("nats-server") or "/usr/bin/nats-server"
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
 def free_port():
