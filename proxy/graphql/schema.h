@@ -94,7 +94,44 @@ struct gql_type {
     gql_input_value *input_fields;
     size_t n_input_fields;
     uint32_t line, col;
+    void *index; /* fields, input fields or enum values by name; private to schema.c */
 };
+
+/** Where a directive may appear (the __DirectiveLocation values, in order). */
+typedef enum {
+    GQL_LOC_QUERY,
+    GQL_LOC_MUTATION,
+    GQL_LOC_SUBSCRIPTION,
+    GQL_LOC_FIELD,
+    GQL_LOC_FRAGMENT_DEFINITION,
+    GQL_LOC_FRAGMENT_SPREAD,
+    GQL_LOC_INLINE_FRAGMENT,
+    GQL_LOC_VARIABLE_DEFINITION,
+    GQL_LOC_SCHEMA,
+    GQL_LOC_SCALAR,
+    GQL_LOC_OBJECT,
+    GQL_LOC_FIELD_DEFINITION,
+    GQL_LOC_ARGUMENT_DEFINITION,
+    GQL_LOC_INTERFACE,
+    GQL_LOC_UNION,
+    GQL_LOC_ENUM,
+    GQL_LOC_ENUM_VALUE,
+    GQL_LOC_INPUT_OBJECT,
+    GQL_LOC_INPUT_FIELD_DEFINITION,
+    GQL_LOC_COUNT
+} gql_dir_loc;
+
+/** A directive definition (built-in, postern's own or declared in the SDL). */
+typedef struct gql_directive {
+    pst_str name; /* without @ */
+    const char *description;
+    gql_input_value *args;
+    size_t n_args;
+    uint32_t locations; /* bit (1u << gql_dir_loc) per allowed location */
+    bool repeatable;
+    bool builtin; /* @skip, @include, @deprecated, @specifiedBy and postern's */
+    uint32_t line, col;
+} gql_directive;
 
 typedef struct gql_schema {
     pst_arena *arena;
@@ -103,7 +140,9 @@ typedef struct gql_schema {
     gql_type *query;        /* never NULL in a loaded schema */
     gql_type *mutation;     /* or NULL */
     gql_type *subscription; /* or NULL */
-    void *index;            /* name lookup, private to schema.c */
+    gql_directive **directives; /* every directive, built-ins first */
+    size_t n_directives;
+    void *index; /* name lookup, private to schema.c */
 } gql_schema;
 
 /** Parses and checks SDL text; `file` names it in diagnostics. Every
@@ -124,6 +163,30 @@ gql_type *gql_schema_type(const gql_schema *s, pst_str name);
 
 /** A field of an object or interface type by name, NULL when absent. */
 gql_field *gql_type_field(const gql_type *t, pst_str name);
+
+/** As gql_type_field, plus the meta-fields: `__typename` on every object,
+ * interface and union, `__schema` and `__type(name:)` on the query root. */
+gql_field *gql_schema_field(const gql_schema *s, const gql_type *parent, pst_str name);
+
+/** True when the enum type t has the value name. */
+bool gql_type_has_enum_value(const gql_type *t, pst_str name);
+
+/** A directive definition by name (without @); NULL when absent. */
+gql_directive *gql_schema_directive(const gql_schema *s, pst_str name);
+
+/** An argument of a directive by name; NULL when absent. */
+gql_input_value *gql_directive_arg(const gql_directive *d, pst_str name);
+
+/** The name of a directive location ("FIELD", "INLINE_FRAGMENT"...). */
+const char *gql_dir_loc_name(gql_dir_loc loc);
+
+/** True for objects, interfaces and unions. */
+bool gql_type_is_composite(const gql_type *t);
+/** True for interfaces and unions. */
+bool gql_type_is_abstract(const gql_type *t);
+
+/** True when two references have the same shape and named types. */
+bool gql_typeref_equal(const gql_typeref *a, const gql_typeref *b);
 
 /** An argument of a field (or input field of an input object) by name. */
 gql_input_value *gql_field_arg(const gql_field *f, pst_str name);

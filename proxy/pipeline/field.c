@@ -48,7 +48,12 @@ void pipe_field_fail(pipe_field *f, const char *code, const char *extensions, co
 static void complete(pipe_field *f, json_t *value)
 {
     pst_buf_reset(&f->out);
-    pst_status s = gql_complete_root_field(&f->req->cx, f->rf, value, &f->out);
+    const gql_root_field *rf = f->rf;
+    pst_status s;
+    if (!rf->def && !pst_str_eq_c(rf->nodes[0]->name, "__typename"))
+        s = gql_introspection_complete(&f->req->cx, f->req->loop->rt->intro, rf, &f->out);
+    else
+        s = gql_complete_root_field(&f->req->cx, rf, value, &f->out);
     if (s == PST_DECLINED) {
         f->state = PIPE_FIELD_NULLED;
     } else if (f->out.failed) {
@@ -187,15 +192,15 @@ static void on_reply(const nats_reply *rep, void *ud)
     f->pending = NULL;
     const char *subject = f->subject;
     switch (rep->outcome) {
-    case NATS_OK:
+    case NATS_REPLY_OK:
         break;
-    case NATS_TIMEOUT:
-    case NATS_NO_RESPONDERS:
+    case NATS_REPLY_TIMEOUT:
+    case NATS_REPLY_NO_RESPONDERS:
         if (may_retry(f)) {
             schedule_retry(f);
             return;
         }
-        if (rep->outcome == NATS_TIMEOUT)
+        if (rep->outcome == NATS_REPLY_TIMEOUT)
             pipe_field_fail(f, GQL_CODE_TIMEOUT, NULL,
                             "No reply from NATS subject \"%s\" within %lldms.", subject,
                             (long long)f->map->timeout_ms);

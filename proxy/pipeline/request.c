@@ -54,7 +54,22 @@ static void respond_request_error(pipe_req *r, const gql_errors *errs)
     if (b.failed)
         respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
     else
-        respond(r, http_gql_request_error_status(r->params.media), NULL, 0, b.p, b.len);
+        respond(r, http_gql_status_for_request_error(r->params.media), NULL, 0, b.p, b.len);
+    pst_buf_free(&b);
+}
+
+/* A refusal before GraphQL: 404, 405, 406, 415, 413 or a malformed
+ * request, with the correlation id like every other answer. */
+static void respond_http_error(pipe_req *r, const http_gql_error *e)
+{
+    pst_buf b = {0};
+    r->params.media = e->media;
+    http_gql_error_body(&b, e->message, e->code);
+    http_header allow = {PST_STR_LIT("Allow"), pst_str_c(e->allow)};
+    if (b.failed)
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+    else
+        respond(r, e->status, e->allow ? &allow : NULL, e->allow ? 1 : 0, b.p, b.len);
     pst_buf_free(&b);
 }
 
@@ -190,8 +205,7 @@ static pst_status setup_fields(pipe_req *r)
                            .doc = r->doc->root,
                            .vars = r->vars,
                            .errs = &r->errors,
-                           .arena = r->arena,
-                           .intro = rt->intro};
+                           .arena = r->arena};
     for (size_t i = 0; i < r->n_fields; i++) {
         pipe_field *f = &r->fields[i];
         f->req = r;
@@ -255,14 +269,8 @@ void pipe_request_handle(http_request *hr, void *ud)
     if (r->trace.from_client)
         r->tracestate = http_request_header(hr, "tracestate");
     http_gql_error herr;
-    int status = http_gql_parse(hr, r->arena, &r->params, &herr);
-    if (status != 0) {
-        http_header h[2] = {{PST_STR_LIT("X-Correlation-ID"), pst_str_c(r->corr)}};
-        size_t n = 1;
-        if (herr.allow)
-            h[n++] = (http_header){PST_STR_LIT("Allow"), pst_str_c(herr.allow)};
-        r->finished = true;
-        http_gql_respond_error(hr, status, &herr, h, n);
+    if (http_gql_parse(hr, r->arena, &r->params, &herr) != 0) {
+        respond_http_error(r, &herr);
         return;
     }
     start(r);

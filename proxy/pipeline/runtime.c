@@ -214,7 +214,7 @@ void pipe_runtime_free(pipe_runtime *rt)
     http_server_free(rt->http);
     http_server_free(rt->admin);
     rt->http = rt->admin = NULL;
-    nats_bridge_destroy(rt->bridge, rt->cfg ? rt->cfg->shutdown_grace_ms : 0);
+    nats_bridge_destroy(rt->bridge);
     rt->bridge = NULL;
     gql_introspection_free(rt->intro);
     gql_schema_free(rt->schema);

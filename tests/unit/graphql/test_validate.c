@@ -1,0 +1,721 @@
+/* Validation: one valid document per construct, each rule broken with
+ * graphql-js 16's message and location (expected results produced by
+ * graphql-js itself on the same schema and documents), the limits,
+ * introspection on and off, and fragment fan-out staying fast. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/arena.h"
+#include "common/mem.h"
+#include "graphql/parser.h"
+#include "graphql/validate.h"
+#include "test.h"
+
+static const char test_sdl[] =
+    "directive @natsRequest(subject: String!, timeout: String) on FIELD_DEFINITION\n"
+    "directive @natsPublish(subject: String!) on FIELD_DEFINITION\n"
+    "directive @natsSubscribe(subjects: [String!]!) on FIELD_DEFINITION\n"
+    "directive @cached(ttl: Int) on FIELD\n"
+    "directive @tag(name: String!) repeatable on FIELD | QUERY\n"
+    "interface Node { id: ID! }\n"
+    "interface Named { name: String! }\n"
+    "type Order implements Node {\n"
+    "  id: ID!\n"
+    "  status: Status!\n"
+    "  total: Float!\n"
+    "  items: [LineItem!]!\n"
+    "  customer: Customer\n"
+    "  internalCost: Float\n"
+    "  placedAt: DateTime\n"
+    "}\n"
+    "type LineItem { sku: String! quantity: Int! price: Float! }\n"
+    "type Customer implements Node & Named {\n"
+    "  id: ID!\n"
+    "  name: String!\n"
+    "  email: String\n"
+    "  orders(first: Int = 10, status: Status): [Order!]!\n"
+    "}\n"
+    "type Pet implements Named { name: String! }\n"
+    "enum Status { OPEN PAID SHIPPED CANCELLED }\n"
+    "scalar DateTime\n"
+    "union SearchResult = Order | Customer\n"
+    "input OrderInput { sku: String! quantity: Int! = 1 note: String tags: [String!] }\n"
+    "input Filter { status: [Status!] ids: [ID!]! nested: Filter }\n"
+    "type Query {\n"
+    "  order(id: ID!): Order @natsRequest(subject: \"orders.get.{{ args.id }}\", timeout: \"1s\")\n"
+    "  orders(status: Status = OPEN, first: Int = 20): [Order!]! @natsRequest(subject: \"orders.list\")\n"
+    "  search(text: String!): [SearchResult!]! @natsRequest(subject: \"orders.search\")\n"
+    "  node(id: ID!): Node @natsRequest(subject: \"node\")\n"
+    "  named: [Named!]! @natsRequest(subject: \"named\")\n"
+    "  filter(f: Filter, flag: Boolean, ratio: Float, when: DateTime, ids: [ID!]): [Order!]! @natsRequest(subject: \"filter\")\n"
+    "}\n"
+    "type Mutation {\n"
+    "  placeOrder(input: OrderInput!): Order! @natsRequest(subject: \"orders.place\")\n"
+    "  notify(channel: String!, text: String!): Boolean! @natsPublish(subject: \"notify.{{ args.channel }}\")\n"
+    "}\n"
+    "type Subscription {\n"
+    "  orderUpdated(id: ID!): Order! @natsSubscribe(subjects: [\"orders.updated.{{ args.id }}\"])\n"
+    "  orderDeleted(id: ID!): ID! @natsSubscribe(subjects: [\"orders.deleted\"])\n"
+    "}\n";
+
+typedef struct {
+    uint32_t line, col;
+    const char *message;
+} want_error;
+
+typedef struct {
+    const char *query;
+    size_t n;
+    want_error errors[4];
+} vcase;
+
+/* clang-format off */
+static const vcase cases[] = {
+    {"{ order(id: \"1\") { id status total items { sku quantity price } customer { name email } placedAt } }",
+     0,
+     {}},
+    {"query Q($id: ID!, $first: Int = 5) { order(id: $id) { ...O } orders(first: $first, status: PAID) { id } }\nfragment O on Order { id ... on Order { total } }",
+     0,
+     {}},
+    {"{ search(text: \"x\") { __typename ... on Order { id } ... on Customer { id name } } }",
+     0,
+     {}},
+    {"{ named { name ... on Customer { email } ... on Pet { name } } node(id: 4) { id ... on Order { status } } }",
+     0,
+     {}},
+    {"mutation M($in: OrderInput!) { placeOrder(input: $in) { id } notify(channel: \"c\", text: \"t\") }",
+     0,
+     {}},
+    {"subscription S($id: ID!) { orderUpdated(id: $id) { id status } }",
+     0,
+     {}},
+    {"{ filter(f: {ids: [\"1\", 2], status: [OPEN, PAID], nested: {ids: []}}, flag: true, ratio: 1, when: \"2024\") { id } }",
+     0,
+     {}},
+    {"{ filter(f: {ids: \"1\", status: OPEN}, ratio: 1.5, when: {any: [1, 2]}) { id } }",
+     0,
+     {}},
+    {"query($skip: Boolean!) { order(id: 1) @skip(if: $skip) { id @include(if: true) } __typename }",
+     0,
+     {}},
+    {"{ __schema { types { name } } __type(name: \"Order\") { name fields { name } } }",
+     0,
+     {}},
+    {"{ a: order(id: 1) { id } b: order(id: 2) { id } order(id: 1) { total } }",
+     0,
+     {}},
+    {"{ order(id: 1) @tag(name: \"a\") @tag(name: \"b\") @cached(ttl: 5) { id } }",
+     0,
+     {}},
+    {"{ order(id: 1) { id nope } }",
+     1,
+     {{1, 21, "Cannot query field \"nope\" on type \"Order\"."}}},
+    {"{ orders { idd } }",
+     1,
+     {{1, 12, "Cannot query field \"idd\" on type \"Order\". Did you mean \"id\"?"}}},
+    {"{ search(text: \"x\") { name } }",
+     1,
+     {{1, 23, "Cannot query field \"name\" on type \"SearchResult\". Did you mean to use an inline fragment on \"Named\" or \"Customer\"?"}}},
+    {"{ named { email } }",
+     1,
+     {{1, 11, "Cannot query field \"email\" on type \"Named\". Did you mean to use an inline fragment on \"Customer\"?"}}},
+    {"{ node(id: 1) { status } }",
+     1,
+     {{1, 17, "Cannot query field \"status\" on type \"Node\". Did you mean to use an inline fragment on \"Order\"?"}}},
+    {"{ order(id: 1) { id { x } } }",
+     1,
+     {{1, 21, "Field \"id\" must not have a selection since type \"ID!\" has no subfields."}}},
+    {"{ order(id: 1) }",
+     1,
+     {{1, 3, "Field \"order\" of type \"Order\" must have a selection of subfields. Did you mean \"order { ... }\"?"}}},
+    {"{ orders { items } }",
+     1,
+     {{1, 12, "Field \"items\" of type \"[LineItem!]!\" must have a selection of subfields. Did you mean \"items { ... }\"?"}}},
+    {"{ orders(bogus: 1, firts: 2) { id } }",
+     2,
+     {{1, 10, "Unknown argument \"bogus\" on field \"Query.orders\"."},
+      {1, 20, "Unknown argument \"firts\" on field \"Query.orders\". Did you mean \"first\"?"}}},
+    {"{ order(id: 1, id: 2) { id } }",
+     1,
+     {{1, 9, "There can be only one argument named \"id\"."}}},
+    {"{ order { id } }",
+     1,
+     {{1, 3, "Field \"order\" argument \"id\" of type \"ID!\" is required, but it was not provided."}}},
+    {"{ order(id: 1) @skip { id } }",
+     1,
+     {{1, 16, "Directive \"@skip\" argument \"if\" of type \"Boolean!\" is required, but it was not provided."}}},
+    {"{ order(id: 1) @nope { id } }",
+     1,
+     {{1, 16, "Unknown directive \"@nope\"."}}},
+    {"{ order(id: 1) @cached(ttl: 1) @cached(ttl: 2) { id } }",
+     1,
+     {{1, 16, "The directive \"@cached\" can only be used once at this location."}}},
+    {"query @skip(if: true) { order(id: 1) { id } }",
+     1,
+     {{1, 7, "Directive \"@skip\" may not be used on QUERY."}}},
+    {"{ order(id: 1) @natsRequest(subject: \"x\") { id } }",
+     1,
+     {{1, 16, "Directive \"@natsRequest\" may not be used on FIELD."}}},
+    {"{ order(id: 1) @cached(tll: 1) { id } }",
+     1,
+     {{1, 24, "Unknown argument \"tll\" on directive \"@cached\". Did you mean \"ttl\"?"}}},
+    {"{ orders(status: OPNE) { id } }",
+     1,
+     {{1, 18, "Value \"OPNE\" does not exist in \"Status\" enum. Did you mean the enum value \"OPEN\"?"}}},
+    {"{ orders(status: \"OPEN\") { id } }",
+     1,
+     {{1, 18, "Enum \"Status\" cannot represent non-enum value: \"OPEN\". Did you mean the enum value \"OPEN\"?"}}},
+    {"{ orders(first: \"1\") { id } }",
+     1,
+     {{1, 17, "Int cannot represent non-integer value: \"1\""}}},
+    {"{ orders(first: 3000000000) { id } }",
+     1,
+     {{1, 17, "Int cannot represent non 32-bit signed integer value: 3000000000"}}},
+    {"{ orders(first: 1.5) { id } }",
+     1,
+     {{1, 17, "Int cannot represent non-integer value: 1.5"}}},
+    {"{ order(id: 1.5) { id } }",
+     1,
+     {{1, 13, "ID cannot represent a non-string and non-integer value: 1.5"}}},
+    {"{ order(id: null) { id } }",
+     1,
+     {{1, 13, "Expected value of type \"ID!\", found null."}}},
+    {"{ filter(flag: 1, ratio: \"x\") { id } }",
+     2,
+     {{1, 16, "Boolean cannot represent a non boolean value: 1"},
+      {1, 26, "Float cannot represent non numeric value: \"x\""}}},
+    {"mutation { placeOrder(input: {quantity: 2, bogus: 1}) { id } }",
+     2,
+     {{1, 30, "Field \"OrderInput.sku\" of required type \"String!\" was not provided."},
+      {1, 44, "Field \"bogus\" is not defined by type \"OrderInput\". Did you mean \"tags\"?"}}},
+    {"mutation { placeOrder(input: \"x\") { id } }",
+     1,
+     {{1, 30, "Expected value of type \"OrderInput!\", found \"x\"."}}},
+    {"mutation { placeOrder(input: {sku: \"a\", sku: \"b\", tags: [\"x\", 1, null]}) { id } }",
+     3,
+     {{1, 31, "There can be only one input field named \"sku\"."},
+      {1, 63, "String cannot represent a non string value: 1"},
+      {1, 66, "Expected value of type \"String!\", found null."}}},
+    {"{ filter(f: {ids: [null], nested: {ids: [1], status: OPEN, nested: 5}}) { id } }",
+     2,
+     {{1, 20, "Expected value of type \"ID!\", found null."},
+      {1, 68, "Expected value of type \"Filter\", found 5."}}},
+    {"{ filter(ids: [[1]]) { id } }",
+     1,
+     {{1, 16, "ID cannot represent a non-string and non-integer value: [1]"}}},
+    {"query Q { order(id: 1) { id } }\nquery Q { orders { id } }",
+     1,
+     {{1, 7, "There can be only one operation named \"Q\"."}}},
+    {"{ order(id: 1) { id } }\nquery Q { orders { id } }",
+     1,
+     {{1, 1, "This anonymous operation must be the only defined operation."}}},
+    {"{ order(id: 1) { ...F } }\nfragment F on Order { id }\nfragment F on Order { total }",
+     1,
+     {{2, 10, "There can be only one fragment named \"F\"."}}},
+    {"{ order(id: 1) { ...Nope } }",
+     1,
+     {{1, 21, "Unknown fragment \"Nope\"."}}},
+    {"{ order(id: 1) { id } }\nfragment Unused on Order { id }",
+     1,
+     {{2, 1, "Fragment \"Unused\" is never used."}}},
+    {"{ order(id: 1) { ...C } }\nfragment C on Customer { id }",
+     1,
+     {{1, 18, "Fragment \"C\" cannot be spread here as objects of type \"Order\" can never be of type \"Customer\"."}}},
+    {"{ order(id: 1) { ... on Customer { id } } }",
+     1,
+     {{1, 18, "Fragment cannot be spread here as objects of type \"Order\" can never be of type \"Customer\"."}}},
+    {"{ search(text: \"x\") { ... on Pet { name } } }",
+     1,
+     {{1, 23, "Fragment cannot be spread here as objects of type \"SearchResult\" can never be of type \"Pet\"."}}},
+    {"{ named { ... on Order { id } } }",
+     1,
+     {{1, 11, "Fragment cannot be spread here as objects of type \"Named\" can never be of type \"Order\"."}}},
+    {"{ named { ... on Customer { id } ... on Named { name } ... on Node { id } } }",
+     0,
+     {}},
+    {"{ order(id: 1) { ...A } }\nfragment A on Order { ...B }\nfragment B on Order { ...C }\nfragment C on Order { ...A }",
+     1,
+     {{2, 23, "Cannot spread fragment \"A\" within itself via \"B\", \"C\"."}}},
+    {"{ order(id: 1) { ...A } }\nfragment A on Order { id ...A }",
+     1,
+     {{2, 26, "Cannot spread fragment \"A\" within itself."}}},
+    {"{ order(id: 1) { ... on Status { x } } }",
+     1,
+     {{1, 25, "Fragment cannot condition on non composite type \"Status\"."}}},
+    {"{ order(id: 1) { ...S } }\nfragment S on Status { x }",
+     1,
+     {{2, 15, "Fragment \"S\" cannot condition on non composite type \"Status\"."}}},
+    {"{ order(id: 1) { ... on Nope { id } } }",
+     1,
+     {{1, 25, "Unknown type \"Nope\". Did you mean \"Node\"?"}}},
+    {"query($x: Nope) { order(id: $x) { id } }",
+     1,
+     {{1, 11, "Unknown type \"Nope\". Did you mean \"Node\"?"}}},
+    {"query($x: Order) { order(id: $x) { id } }",
+     2,
+     {{1, 11, "Variable \"$x\" cannot be non-input type \"Order\"."},
+      {1, 7, "Variable \"$x\" of type \"Order\" used in position expecting type \"ID!\"."}}},
+    {"query($x: ID, $x: ID) { order(id: $x) { id } }",
+     2,
+     {{1, 8, "There can be only one variable named \"$x\"."},
+      {1, 15, "Variable \"$x\" of type \"ID\" used in position expecting type \"ID!\"."}}},
+    {"{ order(id: $x) { id } }",
+     1,
+     {{1, 13, "Variable \"$x\" is not defined."}}},
+    {"query Q { order(id: $x) { id } }",
+     1,
+     {{1, 21, "Variable \"$x\" is not defined by operation \"Q\"."}}},
+    {"query Q($x: ID!, $y: Int) { order(id: $x) { id } }",
+     1,
+     {{1, 18, "Variable \"$y\" is never used in operation \"Q\"."}}},
+    {"query($y: Int) { order(id: 1) { id } }",
+     1,
+     {{1, 7, "Variable \"$y\" is never used."}}},
+    {"query Q($x: ID) { order(id: $x) { id } }",
+     1,
+     {{1, 9, "Variable \"$x\" of type \"ID\" used in position expecting type \"ID!\"."}}},
+    {"query Q($x: ID = \"1\") { order(id: $x) { id } }",
+     0,
+     {}},
+    {"query Q($x: Int!) { order(id: $x) { id } }",
+     1,
+     {{1, 9, "Variable \"$x\" of type \"Int!\" used in position expecting type \"ID!\"."}}},
+    {"query Q($s: [Status]) { filter(f: {ids: [], status: $s}) { id } }",
+     1,
+     {{1, 9, "Variable \"$s\" of type \"[Status]\" used in position expecting type \"[Status!]\"."}}},
+    {"query Q($n: Int) { order(id: 1) { customer { orders(first: $n) { id } } } }",
+     0,
+     {}},
+    {"query Q($i: ID!) { filter(ids: [$i]) { id } }",
+     0,
+     {}},
+    {"query Q($i: ID) { filter(f: {ids: [$i]}) { id } }",
+     1,
+     {{1, 9, "Variable \"$i\" of type \"ID\" used in position expecting type \"ID!\"."}}},
+    {"query Q($x: ID!) { ...F }\nfragment F on Query { order(id: $x) { id } }",
+     0,
+     {}},
+    {"query A($x: ID!) { ...F }\nquery B { ...F }\nfragment F on Query { order(id: $x) { id } }",
+     1,
+     {{3, 33, "Variable \"$x\" is not defined by operation \"B\"."}}},
+    {"query Q($x: Int = \"a\") { orders(first: $x) { id } }",
+     1,
+     {{1, 19, "Int cannot represent non-integer value: \"a\""}}},
+    {"subscription { orderUpdated(id: 1) { id } orderDeleted(id: 1) }",
+     1,
+     {{1, 43, "Anonymous Subscription must select only one top level field."}}},
+    {"subscription S { orderUpdated(id: 1) { id } ...F }\nfragment F on Subscription { orderDeleted(id: 2) }",
+     1,
+     {{2, 30, "Subscription \"S\" must select only one top level field."}}},
+    {"subscription { __typename }",
+     1,
+     {{1, 16, "Anonymous Subscription must not select an introspection top level field."}}},
+    {"{ x: order(id: 1) { id } x: orders { id } }",
+     1,
+     {{1, 3, "Fields \"x\" conflict because \"order\" and \"orders\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { id } order(id: 2) { id } }",
+     1,
+     {{1, 3, "Fields \"order\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { x: id x: total } }",
+     1,
+     {{1, 18, "Fields \"x\" conflict because \"id\" and \"total\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { customer { name } } order(id: 1) { customer { name: email } } }",
+     1,
+     {{1, 3, "Fields \"order\" conflict because subfields \"customer\" conflict because subfields \"name\" conflict because \"name\" and \"email\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ search(text: \"a\") { ... on Order { id: status } ... on Customer { id } } }",
+     1,
+     {{1, 38, "Fields \"id\" conflict because they return conflicting types \"Status!\" and \"ID!\". Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ named { ... on Pet { name } ... on Customer { name: email } } }",
+     1,
+     {{1, 24, "Fields \"name\" conflict because they return conflicting types \"String!\" and \"String\". Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ node(id: 1) { ...on Order { status } ...on Customer { status: name } } }",
+     1,
+     {{1, 31, "Fields \"status\" conflict because they return conflicting types \"Status!\" and \"String!\". Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { ...F id: total } }\nfragment F on Order { id }",
+     1,
+     {{1, 23, "Fields \"id\" conflict because \"total\" and \"id\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ orders(first: 1) { id } orders(first: 2) { id } }",
+     1,
+     {{1, 3, "Fields \"orders\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ orders(first: 1) { id } orders(first: 1) { id } }",
+     0,
+     {}},
+    {"{ orders(status: OPEN) { id } ...Q }\nfragment Q on Query { orders(status: PAID) { id } }",
+     1,
+     {{1, 3, "Fields \"orders\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"query Q($a: Int) { orders(first: $a) { id } orders(first: 1) { id } }",
+     1,
+     {{1, 20, "Fields \"orders\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"mutation { order(id: 1) { id } }",
+     1,
+     {{1, 12, "Cannot query field \"order\" on type \"Mutation\"."}}},
+    {"{ __type(name: 1) { name } __schema { nope } }",
+     2,
+     {{1, 16, "String cannot represent a non string value: 1"},
+      {1, 39, "Cannot query field \"nope\" on type \"__Schema\"."}}},
+    {"{ order(id: 1) { __schema { types { name } } } }",
+     1,
+     {{1, 18, "Cannot query field \"__schema\" on type \"Order\"."}}},
+    {"{ order(id: 1) { __typename id } search(text: \"\") { __typename } }",
+     0,
+     {}},
+    {"query { order(id: 1) { id } }\nquery Q { order(id: 1) { id } }",
+     1,
+     {{1, 1, "This anonymous operation must be the only defined operation."}}},
+    {"{ order(id: 1) { ...F } }\nfragment F on Order @skip(if: true) { id }",
+     1,
+     {{2, 21, "Directive \"@skip\" may not be used on FRAGMENT_DEFINITION."}}},
+    {"query Q($a: ID @skip(if: true)) { order(id: $a) { id } }",
+     2,
+     {{1, 16, "Directive \"@skip\" may not be used on VARIABLE_DEFINITION."},
+      {1, 9, "Variable \"$a\" of type \"ID\" used in position expecting type \"ID!\"."}}},
+    {"{ order(id: 1) { ... @include(if: false) { id } ...F @cached(ttl: 1) } }\nfragment F on Order { total }",
+     1,
+     {{1, 54, "Directive \"@cached\" may not be used on FRAGMENT_SPREAD."}}},
+    {"query Dup { order(id: 1) { id } }\nquery   Dup { orders { id } }",
+     1,
+     {{1, 7, "There can be only one operation named \"Dup\"."}}},
+    {"query A { order(id: 1) { ...F } }\nfragment  F on Order { id }\nfragment F on Order { id }",
+     1,
+     {{2, 11, "There can be only one fragment named \"F\"."}}},
+    {"{ order(id: 1) { id\n    { x } } }",
+     1,
+     {{2, 5, "Field \"id\" must not have a selection since type \"ID!\" has no subfields."}}},
+    {"{ order(id: 1) {\n  customer {\n    name\n  }\n  id(x: \"é😀\") {\n    a\n  }\n} }",
+     2,
+     {{5, 16, "Field \"id\" must not have a selection since type \"ID!\" has no subfields."},
+      {5, 6, "Unknown argument \"x\" on field \"Order.id\"."}}},
+    {"{ order(id: 1) { ...   Nope } }",
+     1,
+     {{1, 24, "Unknown fragment \"Nope\"."}}},
+    {"{ __type { name } }",
+     1,
+     {{1, 3, "Field \"__type\" argument \"name\" of type \"String!\" is required, but it was not provided."}}},
+    {"{ __type(name: \"x\", x: 1) { name } }",
+     1,
+     {{1, 21, "Unknown argument \"x\" on field \"Query.__type\"."}}},
+    {"{ orders(first: -2147483649) { id } orders2: orders(first: -2147483648) { id } }",
+     1,
+     {{1, 17, "Int cannot represent non 32-bit signed integer value: -2147483649"}}},
+    {"mutation { placeOrder(input: {sku: \"a\", quantity: null}) { id } }",
+     1,
+     {{1, 51, "Expected value of type \"Int!\", found null."}}},
+    {"{ filter(f: {ids: [], nested: {status: [OPEN, NOPE]}}) { id } }",
+     2,
+     {{1, 31, "Field \"Filter.ids\" of required type \"[ID!]!\" was not provided."},
+      {1, 47, "Value \"NOPE\" does not exist in \"Status\" enum. Did you mean the enum value \"OPEN\"?"}}},
+    {"query Q($s: Status = SHIPPED, $f: Filter = {ids: [\"1\"]}, $b: Boolean = 1) { orders(status: $s) { id } filter(f: $f, flag: $b) { id } }",
+     1,
+     {{1, 72, "Boolean cannot represent a non boolean value: 1"}}},
+    {"query Q($a: Boolean!, $b: Int) { order(id: 1) { ...F @include(if: $a) } }\nfragment F on Order { customer { orders(first: $b) { id } } }",
+     0,
+     {}},
+    {"query Q($c: Int) { order(id: 1) { ... @skip(if: $c) { id } } }",
+     1,
+     {{1, 9, "Variable \"$c\" of type \"Int\" used in position expecting type \"Boolean!\"."}}},
+    {"subscription S { ...F }\nfragment F on Subscription { orderUpdated(id: 1) { id } orderDeleted(id: 1) @skip(if: true) }",
+     0,
+     {}},
+    {"{ order(id: 1) { ...A ...B } }\nfragment A on Order { ...B }\nfragment B on Order { ...A ...C }\nfragment C on Order { ...B }",
+     2,
+     {{2, 23, "Cannot spread fragment \"A\" within itself via \"B\"."},
+      {3, 28, "Cannot spread fragment \"B\" within itself via \"C\"."}}},
+    {"{ order(id: 1) { customer { ... on Customer { orders { id } } orders(first: 1) { id } } } }",
+     1,
+     {{1, 47, "Fields \"orders\" conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { items { sku } items { sku: price } } }",
+     1,
+     {{1, 18, "Fields \"items\" conflict because subfields \"sku\" conflict because \"sku\" and \"price\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ order(id: 1) { customer { id: name } } search(text: \"\") { ... on Order { customer { id } } } }",
+     0,
+     {}},
+    {"{ search(text: \"\") { ... on Order { customer { id } } ... on Customer { customer: orders { id } } } }",
+     1,
+     {{1, 37, "Fields \"customer\" conflict because they return conflicting types \"Customer\" and \"[Order!]!\". Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"{ node(id: 1) { ... on Order { items { sku } } ... on Customer { items: orders { id } } } }",
+     0,
+     {}},
+    {"{ named { ... on Pet { name } ... on Named { name: __typename } } }",
+     1,
+     {{1, 24, "Fields \"name\" conflict because \"name\" and \"__typename\" are different fields. Use different aliases on the fields to fetch both if this was intentional."}}},
+    {"query { filter(ratio: 12345678901234567890, when: null, ids: null) { id } }",
+     0,
+     {}},
+    {"{ order(id: \"\"\"block\"\"\") { id } orders(status: true) { id } }",
+     1,
+     {{1, 48, "Enum \"Status\" cannot represent non-enum value: true."}}},
+    {"{ filter(f: {ids: [], nested: {}}) { id } }",
+     1,
+     {{1, 31, "Field \"Filter.ids\" of required type \"[ID!]!\" was not provided."}}},
+    {"query Q($v: [ID!]) { filter(ids: $v, f: {ids: $v}) { id } }",
+     1,
+     {{1, 9, "Variable \"$v\" of type \"[ID!]\" used in position expecting type \"[ID!]!\"."}}},
+    {"query Q($v: [ID]) { filter(ids: $v) { id } }",
+     1,
+     {{1, 9, "Variable \"$v\" of type \"[ID]\" used in position expecting type \"[ID!]\"."}}},
+    {"query Q($v: ID!) { filter(f: {ids: [$v], nested: {ids: $v}}) { id } }",
+     1,
+     {{1, 9, "Variable \"$v\" of type \"ID!\" used in position expecting type \"[ID!]!\"."}}},
+};
+/* clang-format on */
+
+static gql_schema *schema;
+static pst_arena *arena;
+static gql_errors errs;
+
+static void dump(void)
+{
+    pst_buf b = {0};
+    gql_errors_write_json(&errs, &b);
+    fprintf(stderr, "  errors: %s\n", pst_buf_cstr(&b));
+    pst_buf_free(&b);
+}
+
+static pst_status run(const char *q, const gql_validate_limits *lim)
+{
+    pst_arena_reset(arena);
+    gql_errors_init(&errs, arena);
+    gql_parse_error pe;
+    gql_node *doc = gql_parse_executable(arena, q, strlen(q), NULL, &pe);
+    if (!doc) {
+        fprintf(stderr, "  parse error: %s\n", pe.message);
+        return PST_DECLINED;
+    }
+    return gql_validate(schema, doc, lim, &errs);
+}
+
+static bool has_error(uint32_t line, uint32_t col, const char *msg, const char *code)
+{
+    for (const gql_error *e = errs.first; e; e = e->next)
+        if (e->line == line && e->col == col && strcmp(e->message, msg) == 0 &&
+            strcmp(e->code, code) == 0)
+            return true;
+    return false;
+}
+
+static void test_cases(void)
+{
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const vcase *c = &cases[i];
+        pst_status st = run(c->query, NULL);
+        bool ok = st == (c->n ? PST_ERROR : PST_OK) && errs.count == c->n;
+        for (size_t k = 0; k < c->n && k < 4; k++)
+            ok = ok && has_error(c->errors[k].line, c->errors[k].col, c->errors[k].message,
+                                 "GRAPHQL_VALIDATION_FAILED");
+        CHECK(ok);
+        if (!ok) {
+            fprintf(stderr, "  case %zu: %s\n", i, c->query);
+            for (size_t k = 0; k < c->n && k < 4; k++)
+                fprintf(stderr, "  want %u:%u %s\n", c->errors[k].line, c->errors[k].col,
+                        c->errors[k].message);
+            dump();
+        }
+    }
+}
+
+
+static bool only_error(const char *code, uint32_t line, uint32_t col, const char *msg)
+{
+    bool ok = errs.count == 1 && has_error(line, col, msg, code);
+    if (!ok)
+        dump();
+    return ok;
+}
+
+static void test_limits(void)
+{
+    const char *q = "{ order(id: 1) { customer { orders { id } } } }";
+    gql_validate_limits lim = {4, 0, 0, true};
+    CHECK(run(q, &lim) == PST_OK);
+    lim.max_depth = 3;
+    CHECK(run(q, &lim) == PST_ERROR);
+    CHECK(only_error("LIMIT_EXCEEDED", 1, 1,
+                     "The operation's depth is 4, more than the limit of 3."));
+    /* a fragment's depth counts where it is spread */
+    const char *qf = "query Q { order(id: 1) { ...C } }\n"
+                     "fragment C on Order { customer { orders { items { sku } } } }";
+    lim.max_depth = 5;
+    CHECK(run(qf, &lim) == PST_OK);
+    lim.max_depth = 4;
+    CHECK(run(qf, &lim) == PST_ERROR);
+    CHECK(only_error("LIMIT_EXCEEDED", 1, 1,
+                     "The operation's depth is 5, more than the limit of 4."));
+
+    const char *qa = "{ a: order(id: 1) { ...F } b: order(id: 2) { ...F } }\n"
+                     "fragment F on Order { x: id y: total }";
+    gql_validate_limits al = {0, 6, 0, true};
+    CHECK(run(qa, &al) == PST_OK);
+    al.max_aliases = 5;
+    CHECK(run(qa, &al) == PST_ERROR);
+    CHECK(only_error("LIMIT_EXCEEDED", 1, 1,
+                     "The operation has 6 aliases, more than the limit of 5."));
+
+    const char *qr = "query R { order(id: 1) { id } ...Q ... on Query { __typename } }\n"
+                     "fragment Q on Query { orders { id } search(text: \"\") { __typename } }";
+    gql_validate_limits rl = {0, 0, 4, true};
+    CHECK(run(qr, &rl) == PST_OK);
+    rl.max_root_fields = 3;
+    CHECK(run(qr, &rl) == PST_ERROR);
+    CHECK(only_error("LIMIT_EXCEEDED", 1, 1,
+                     "The operation has 4 root fields, more than the limit of 3."));
+    /* each operation is measured on its own */
+    CHECK(run("query A { order(id: 1) { id } }\nquery B { orders { id } search(text: \"\") { "
+              "__typename } order(id: 1) { id } }",
+              &rl) == PST_OK);
+}
+
+static void test_introspection(void)
+{
+    const char *q = "{ __schema { queryType { name } } }";
+    gql_validate_limits on = {0, 0, 0, true}, off = {0, 0, 0, false};
+    CHECK(run(q, &on) == PST_OK);
+    CHECK(run(q, NULL) == PST_OK);
+    CHECK(run(q, &off) == PST_ERROR);
+    CHECK(only_error("GRAPHQL_VALIDATION_FAILED", 1, 3,
+                     "GraphQL introspection is not allowed, but the query contained __schema or "
+                     "__type"));
+    CHECK(run("query { ...I }\nfragment I on Query {\n  __type(name: \"Order\") { name } }", &off) ==
+          PST_ERROR);
+    CHECK(only_error("GRAPHQL_VALIDATION_FAILED", 3, 3,
+                     "GraphQL introspection is not allowed, but the query contained __schema or "
+                     "__type"));
+    CHECK(run("{ __typename order(id: 1) { __typename id } }", &off) == PST_OK);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 100 fragments, each spreading the next twice at different depths (a
+ * naive expansion visits 2^100 selections), and 100 fragments side by side
+ * with the same fields. */
+static void test_fan_out(void)
+{
+    pst_buf b = {0};
+    pst_buf_append_c(&b, "query Chain { order(id: 1) { ...F0 } }\n");
+    for (int i = 0; i < 100; i++) {
+        pst_buf_appendf(&b, "fragment F%d on Order { id items { sku } customer { orders { ", i);
+        if (i < 99)
+            pst_buf_appendf(&b, "...F%d } } ...F%d }\n", i + 1, i + 1);
+        else
+            pst_buf_append_c(&b, "total } } }\n");
+    }
+    pst_buf_append_c(&b, "query Wide { order(id: 1) { ");
+    for (int i = 0; i < 100; i++)
+        pst_buf_appendf(&b, "...W%d ", i);
+    pst_buf_append_c(&b, "} }\n");
+    for (int i = 0; i < 100; i++)
+        pst_buf_appendf(&b, "fragment W%d on Order { id customer { name orders { id } } ...F0 }\n",
+                        i);
+    const char *doc = pst_buf_cstr(&b);
+    gql_validate_limits lim = {1000, 1000, 1000, true};
+    double t0 = now();
+    pst_status st = doc ? run(doc, &lim) : PST_ERROR;
+    double took = now() - t0;
+    CHECK(st == PST_OK);
+    if (st != PST_OK)
+        dump();
+    CHECK(took < 0.5);
+    fprintf(stderr, "  fan-out document (%zu bytes) validated in %.1f ms\n", b.len, took * 1e3);
+    /* depth through the chain: 100 fragments nest 3 levels each */
+    lim.max_depth = 100;
+    CHECK(run(doc, &lim) == PST_ERROR);
+    CHECK(errs.count == 2 && strcmp(errs.first->code, "LIMIT_EXCEEDED") == 0);
+    pst_buf_free(&b);
+}
+
+static void test_example_schema(void)
+{
+    pst_diags d = PST_DIAGS_INIT;
+    gql_schema *ex = gql_schema_load_file("config/schema.graphql", &d);
+    CHECK(ex != NULL);
+    if (!ex) {
+        pst_diags_print(&d, stderr);
+        pst_diags_free(&d);
+        return;
+    }
+    gql_schema *saved = schema;
+    schema = ex;
+    CHECK(run("query Q($id: ID!) { order(id: $id) { id status total items { sku quantity price } "
+              "customer { id name email } internalCost placedAt ... on Node { id } } "
+              "search(text: \"x\") { ... on Order { id } ... on Customer { name } } }",
+              NULL) == PST_OK);
+    CHECK(run("mutation { placeOrder(input: {sku: \"a\"}) { id } notify(channel: \"c\", text: "
+              "\"t\") }",
+              NULL) == PST_OK);
+    CHECK(run("subscription { orderUpdated(id: 1) { id status } }", NULL) == PST_OK);
+    CHECK(run("{ orders(status: LOST) { id } }", NULL) == PST_ERROR);
+    CHECK(only_error("GRAPHQL_VALIDATION_FAILED", 1, 18,
+                     "Value \"LOST\" does not exist in \"Status\" enum."));
+    schema = saved;
+    gql_schema_free(ex);
+
+    /* an operation type the schema does not have */
+    ex = gql_schema_load("type Query { a: Int @natsRequest(subject: \"a\") }", 48, "x", &d);
+    CHECK(ex != NULL);
+    schema = ex;
+    CHECK(run("mutation M { a }", NULL) == PST_ERROR);
+    CHECK(only_error("GRAPHQL_VALIDATION_FAILED", 1, 1,
+                     "The mutation operation is not supported by the schema."));
+    schema = saved;
+    gql_schema_free(ex);
+    pst_diags_free(&d);
+}
+
+/* Every allocation failure during validation is an error, never a crash. */
+static void test_out_of_memory(void)
+{
+    const char *q = "query Q($id: ID!, $u: Int) { order(id: $id) { ...F nope } x: order(id: 1) { "
+                    "id: total } }\nfragment F on Order { id customer { name } }";
+    int failures = 0;
+    for (long n = 1; n < 400; n++) {
+        pst_arena *a = pst_arena_create(512);
+        gql_errors e;
+        gql_errors_init(&e, a);
+        gql_parse_error pe;
+        gql_node *doc = gql_parse_executable(a, q, strlen(q), NULL, &pe);
+        pst_mem_fail_at(n);
+        pst_status st = doc ? gql_validate(schema, doc, NULL, &e) : PST_ERROR;
+        pst_mem_fail_at(0);
+        failures += st != PST_ERROR;
+        pst_arena_destroy(a);
+    }
+    CHECK(failures == 0);
+    /* and while loading a schema */
+    for (long n = 1; n < 3000; n += 7) {
+        pst_diags d = PST_DIAGS_INIT;
+        pst_mem_fail_at(n);
+        gql_schema *s = gql_schema_load(test_sdl, strlen(test_sdl), "t", &d);
+        pst_mem_fail_at(0);
+        CHECK(s != NULL || d.count > 0);
+        gql_schema_free(s);
+        pst_diags_free(&d);
+    }
+}
+
+int main(void)
+{
+    pst_diags d = PST_DIAGS_INIT;
+    schema = gql_schema_load(test_sdl, strlen(test_sdl), "test.graphql", &d);
+    CHECK(schema != NULL);
+    if (!schema) {
+        pst_diags_print(&d, stderr);
+        pst_diags_free(&d);
+        TEST_END();
+    }
+    arena = pst_arena_create(64 * 1024);
+    test_cases();
+    test_limits();
+    test_introspection();
+    test_fan_out();
+    test_example_schema();
+    test_out_of_memory();
+    pst_arena_destroy(arena);
+    gql_schema_free(schema);
+    TEST_END();
+}
