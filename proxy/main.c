@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/dev_idp.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "pipeline/runtime.h"
@@ -14,6 +15,8 @@ static void usage(FILE *out)
     fputs("usage:\n"
           "  postern serve -c config/postern.yaml   run the sidecar (the default verb)\n"
           "  postern check -c config/postern.yaml   validate config, schema and mappings\n"
+          "  postern dev-idp [--listen 127.0.0.1:9400]   a local OIDC issuer for demos and tests\n"
+          "  postern dev-idp mint --sub alice --claim groups=staff [--ttl 1h]\n"
           "  postern version\n",
           out);
 }
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(verb, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(verb, "dev-idp") == 0)
+        return dev_idp_main(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("postern %s\n", POSTERN_VERSION);
         return 0;

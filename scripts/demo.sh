@@ -17,8 +17,11 @@ BUILD="${POSTERN_BUILD_DIR:-build}"
 RUN="$(mktemp -d /tmp/postern-demo.XXXXXX)"
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # newest first: postern drains before the NATS server goes away
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill "${PIDS[$i]}" 2>/dev/null || true
+    wait "${PIDS[$i]}" 2>/dev/null || true
+  done
   rm -rf "$RUN"
 }
 trap cleanup EXIT INT TERM
@@ -32,20 +35,32 @@ wait_port() { # port, seconds
   return 1
 }
 
+# the dev issuer's signing key lives in the demo's own directory
+KEY="$RUN/idp-key.pem"
 nats-server -a 127.0.0.1 -p 4222 >"$RUN/nats.log" 2>&1 &
 PIDS+=($!)
+"$BUILD/postern" dev-idp --listen 127.0.0.1:9400 --key "$KEY" >"$RUN/dev-idp.log" 2>&1 &
+PIDS+=($!)
 wait_port 4222 10
+wait_port 9400 10
 "$BUILD/example-responder" nats://127.0.0.1:4222 >"$RUN/responder.log" 2>&1 &
 PIDS+=($!)
 "$BUILD/postern" serve -c config/postern.yaml >"$RUN/postern.log" 2>&1 &
 PIDS+=($!)
 wait_port 8080 10
+for _ in $(seq 1 100); do
+  curl -sf http://127.0.0.1:9090/readyz >/dev/null && break
+  sleep 0.1
+done
 
+TOKEN="$("$BUILD/postern" dev-idp mint --key "$KEY" --sub alice --claim groups=staff --claim tenant=acme --ttl 1h)"
 QUERY='{"query":"{ order(id: \"42\") { id status total items { sku quantity } } }"}'
 echo "postern is up: GraphQL on http://127.0.0.1:8080/graphql, admin on :9090"
+echo "a token for alice (groups: staff) from the dev issuer (for demos only):"
+echo "  TOKEN=\$($BUILD/postern dev-idp mint --key $KEY --sub alice --claim groups=staff --claim tenant=acme)"
 echo "try:"
-echo "  curl -s http://127.0.0.1:8080/graphql -H 'Content-Type: application/json' -d '$QUERY'"
-answer="$(curl -s http://127.0.0.1:8080/graphql -H 'Content-Type: application/json' -d "$QUERY")"
+echo "  curl -s http://127.0.0.1:8080/graphql -H \"Authorization: Bearer \$TOKEN\" -H 'Content-Type: application/json' -d '$QUERY'"
+answer="$(curl -s http://127.0.0.1:8080/graphql -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$QUERY")"
 echo "$answer"
 if ! grep -q '"id":"42"' <<<"$answer"; then
   echo "demo: unexpected answer; logs in $RUN:" >&2

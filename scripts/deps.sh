@@ -5,7 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
-  libevent-dev libnats-dev libjwt-dev libssl-dev libyaml-dev liboauth2-dev libjansson-dev
+  libevent-dev libnats-dev libjwt-dev libssl-dev libyaml-dev libjansson-dev
+  libcurl4-openssl-dev libcjose-dev
   nats-server python3 curl wrk clang-format
 )
 

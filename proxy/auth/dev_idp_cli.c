@@ -30,6 +30,8 @@ static int usage(void)
             "                       [--aud AUDIENCE] [--key FILE] [--issuer URL]\n"
             "defaults: listen %s, issuer http://LISTEN, aud %s, ttl 1h,\n"
             "          key %s (shared by the server and mint)\n"
+            "a claim VALUE that parses as JSON is taken as JSON (3, true, [\"a\",\"b\"]), else\n"
+            "as a string; a repeated NAME makes an array.\n"
             "SIGHUP or POST /admin/rotate rotates the key; the JWKS keeps the previous one.\n",
             DEFAULT_LISTEN, DEFAULT_AUDIENCE, dev_idp_default_key_path());
     return 2;

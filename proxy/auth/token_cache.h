@@ -7,8 +7,9 @@
  * own mutex: a client's connections land on different loops (SO_REUSEPORT),
  * so a per-loop cache would verify the same token once per loop and hold up
  * to `workers` copies; the critical section is a hash compare and a
- * reference increment, so contention stays negligible. Each shard evicts
- * expired entries first, then its oldest entry, when full.
+ * reference increment, so contention stays negligible. A full shard makes
+ * room by dropping an expired entry among its 8 oldest, else its oldest;
+ * an expired entry found by a lookup is dropped too.
  */
 #ifndef POSTERN_AUTH_TOKEN_CACHE_H
 #define POSTERN_AUTH_TOKEN_CACHE_H

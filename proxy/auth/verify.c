@@ -372,6 +372,23 @@ pst_status auth_verify(auth_ctx *c, const char *token, size_t len, pst_arena *a,
     return PST_OK;
 }
 
+pst_status auth_authenticate(auth_ctx *c, const auth_token_source *sources, size_t n,
+                             auth_header_fn get, void *ud, bool allow_anonymous, pst_arena *a,
+                             auth_principal **out, auth_reason *why)
+{
+    pst_str tok;
+    if (auth_extract_token(sources, n, get, ud, &tok) == PST_OK)
+        return auth_verify(c, tok.p, tok.n, a, out, why);
+    if (!allow_anonymous)
+        return refuse(c, AUTH_MISSING, why);
+    auth_principal *p = auth_principal_anonymous(a);
+    if (!p)
+        return PST_ERROR;
+    *out = p;
+    *why = AUTH_OK;
+    return PST_OK;
+}
+
 void auth_get_stats(auth_ctx *c, auth_stats *out)
 {
     memset(out, 0, sizeof(*out));

@@ -64,6 +64,15 @@ bool auth_wait_ready(auth_ctx *c, int64_t timeout_ms);
 pst_status auth_verify(auth_ctx *c, const char *token, size_t len, pst_arena *a,
                        auth_principal **out, auth_reason *why);
 
+/** The whole stage for one request: finds the token (auth_extract_token
+ * over sources), verifies it, or, when there is none and allow_anonymous,
+ * gives the anonymous principal. A present but invalid token is refused
+ * even with allow_anonymous. Returns as auth_verify (AUTH_MISSING when there
+ * is no token and anonymous callers are not allowed). */
+pst_status auth_authenticate(auth_ctx *c, const auth_token_source *sources, size_t n,
+                             auth_header_fn get, void *ud, bool allow_anonymous, pst_arena *a,
+                             auth_principal **out, auth_reason *why);
+
 typedef struct {
     uint64_t accepted;                   /* tokens accepted (cached or not) */
     uint64_t cache_hits;                 /* accepted from the cache */

@@ -21,10 +21,11 @@
 /** Coerces the request's `variables` object (raw; NULL = none) against the
  * operation's variable definitions: defaults, nullability, scalars, enums,
  * input objects, lists. *out gets a new object owned by the arena.
- * Returns PST_OK; PST_DECLINED when the input is invalid (each problem added
- * to errs with code BAD_USER_INPUT and the variable definition's location;
- * LIMIT_EXCEEDED for values nested more than 512 levels; *out unchanged); PST_ERROR when out of
- * memory (*out unchanged). */
+ * Returns PST_OK; PST_DECLINED when the input is invalid: each problem is
+ * added to errs at the variable definition's location, with code
+ * BAD_USER_INPUT (LIMIT_EXCEEDED for values nested more than 512 levels),
+ * and *out is unchanged; PST_ERROR when out of memory (*out unchanged;
+ * errs may have got no entry). */
 pst_status gql_coerce_variables(pst_arena *a, const gql_schema *s, const gql_node *op, json_t *raw,
                                 json_t **out, gql_errors *errs);
 

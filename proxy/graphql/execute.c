@@ -76,6 +76,8 @@ typedef struct {
     pst_str key;
     const gql_node **nodes;
     size_t n, cap;
+    const gql_field *def; /* resolved once per parent type (sub_fields) */
+    bool typename;
 } fgroup;
 
 typedef struct {
@@ -336,8 +338,7 @@ static result serialize_number(ectx *e, const json_t *v, bool is_int)
         return inspect_error(e, "Int cannot represent non-integer value: ", v);
     if (d > 2147483647.0 || d < -2147483648.0)
         return inspect_error(e, "Int cannot represent non 32-bit signed integer value: ", v);
-    pst_buf_appendf(e->out, "%d", (int)d);
-    return written(e);
+    return put_json_number(e, d); /* an integer: printed as one */
 }
 
 static result put_string(ectx *e, const char *s, size_t n)
@@ -426,7 +427,9 @@ static result complete_list(ectx *e, const gql_typeref *t, const gql_node **node
         if (k)
             pst_buf_append_char(e->out, ',');
         size_t start = e->out->len;
-        pst_buf_appendf(&e->path, ",%zu", k++);
+        char num[32];
+        pst_buf_append_char(&e->path, ',');
+        pst_buf_append_c(&e->path, gql_js_number((double)k++, num));
         result r = complete(e, t->of, nodes, nn, item, depth + 1);
         pst_buf_truncate(&e->path, mark);
         if (r == R_NULL && t->of->kind != GQL_REF_NON_NULL) {
@@ -486,6 +489,11 @@ static subfields *sub_fields(ectx *e, const gql_type *t, const gql_node **nodes,
     for (size_t i = 0; i < nn; i++)
         if (!collect(&c, t, nodes[i]->selections))
             return NULL;
+    for (size_t i = 0; i < c.n; i++) {
+        pst_str name = c.g[i].nodes[0]->name;
+        c.g[i].typename = pst_str_eq_c(name, "__typename");
+        c.g[i].def = c.g[i].typename ? NULL : gql_schema_field(cx->schema, t, name);
+    }
     subfields *sf = &e->cache[e->cache_next++ % SUBFIELD_CACHE];
     *sf = (subfields){.type = t, .nodes = nodes, .g = c.g, .n = c.n};
     return sf;
@@ -575,9 +583,8 @@ static result complete_object(ectx *e, const gql_type *t, const gql_node **nodes
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         fgroup *g = &groups[i];
-        pst_str name = g->nodes[0]->name;
-        bool tn = pst_str_eq_c(name, "__typename");
-        const gql_field *def = tn ? NULL : gql_schema_field(e->cx->schema, t, name);
+        bool tn = g->typename;
+        const gql_field *def = g->def;
         if (!tn && !def)
             continue; /* unknown fields are left out, as graphql-js does */
         if (!first)

@@ -74,7 +74,13 @@ typedef struct {
  * the field is non-null and null propagated to it (nothing written: the
  * caller nulls `data` or the parent); PST_ERROR when out of memory (out is
  * left as it was, unless it is marked failed). __typename (def NULL) is
- * answered here with the root type's name. */
+ * answered here with the root type's name; __schema / __type go to
+ * gql_introspection_complete (here they return PST_ERROR, nothing written).
+ * Values are read from the reply by field name; graphql-js semantics hold
+ * throughout (scalar serialization, enums, "Expected Iterable", abstract
+ * types through the reply's "__typename", null propagation that stops the
+ * enclosing object or list at the first non-null failure). Merged fields'
+ * errors carry the first field node's location only. */
 pst_status gql_complete_root_field(gql_exec_ctx *cx, const gql_root_field *rf, json_t *value,
                                    pst_buf *out);
 

@@ -1,6 +1,7 @@
 #include "graphql/jsvalue.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,37 @@ static void js_format(char *out, bool neg, const char *dg, int k, int n)
     *o = '\0';
 }
 
+static char *format_integer(long long v, char buf[32])
+{
+    char tmp[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    char *o = buf;
+    if (v < 0)
+        *o++ = '-';
+    while (n)
+        *o++ = tmp[--n];
+    *o = '\0';
+    return buf;
+}
+
+/* The shortest "%.*e" form that reads back as d. For normal numbers at most
+ * one 15-digit decimal lies within d's rounding interval, so if 15 digits
+ * round-trip their correctly rounded form (zeros stripped) is the shortest;
+ * else 16, else 17. Subnormals search every precision. */
+static void shortest_digits(double d, char tmp[48])
+{
+    bool normal = fabs(d) >= DBL_MIN;
+    for (int p = normal ? 15 : 1; p <= 17; p++) {
+        snprintf(tmp, 48, "%.*e", p - 1, d);
+        if (strtod(tmp, NULL) == d)
+            return;
+    }
+}
+
 char *gql_js_number(double d, char buf[32])
 {
     if (isnan(d))
@@ -56,12 +88,10 @@ char *gql_js_number(double d, char buf[32])
         return strcpy(buf, d < 0 ? "-Infinity" : "Infinity");
     if (d == 0)
         return strcpy(buf, "0");
+    if (d == floor(d) && fabs(d) < 9007199254740992.0)
+        return format_integer((long long)d, buf);
     char tmp[48];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
+    shortest_digits(d, tmp);
     bool neg = tmp[0] == '-';
     char dg[20];
     int k = 0;

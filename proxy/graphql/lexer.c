@@ -26,6 +26,7 @@ void gql_lexer_init(gql_lexer *lx, pst_arena *a, const char *src, size_t n)
     lx->src = src;
     lx->n = n;
     lx->line = 1;
+    lx->wide_from = SIZE_MAX;
 }
 
 /* ---- characters ---- */
@@ -46,9 +47,20 @@ static bool is_name_start(int c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static bool is_name_continue(int c)
+/* NameContinue without branches on the letter ranges: names are most of
+ * a document's bytes. */
+static bool is_name_continue(unsigned char c)
 {
-    return is_name_start(c) || is_digit(c);
+    return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10 || c == '_';
+}
+
+/* Offset just past the name that starts at pos. */
+static size_t name_end(const gql_lexer *lx, size_t pos)
+{
+    const unsigned char *s = (const unsigned char *)lx->src;
+    while (pos < lx->n && is_name_continue(s[pos]))
+        pos++;
+    return pos;
 }
 
 static int hex_digit(int c)
@@ -139,10 +151,13 @@ static uint32_t utf16_units(const char *p, size_t n)
 
 /* ---- positions and errors ---- */
 
-/* Column of pos on the current line. Tokens come in order, so the count
- * continues from the previous token: linear on long one-line documents. */
+/* Column of pos on the current line. Until a line has a non-ASCII byte (in
+ * a string or comment) bytes are code units. Past one, the count continues
+ * from the previous token: tokens come in order, so it stays linear. */
 static uint32_t column_of(gql_lexer *lx, size_t pos)
 {
+    if (pos <= lx->wide_from)
+        return (uint32_t)(pos - lx->line_start) + 1;
     if (lx->col_pos < lx->line_start || lx->col_pos > pos) {
         lx->col_pos = lx->line_start;
         lx->col_units = 0;
@@ -227,20 +242,19 @@ static pst_status fail_char(gql_lexer *lx, size_t err_pos, size_t pos, const cha
     return fail_at(lx, err_pos, fmt, what);
 }
 
-/* Fails with `<what>: "<source from a to b>".`, b widened to end on a whole
- * character so the message stays valid UTF-8. */
-static pst_status fail_slice(gql_lexer *lx, size_t a, size_t b, const char *what)
+/* Fails with `<what>: "<source>".`, the source being `units` UTF-16 code
+ * units from a, as graphql-js slices it (a character is never cut, so the
+ * message stays valid UTF-8). */
+static pst_status fail_slice(gql_lexer *lx, size_t a, size_t units, const char *what)
 {
-    if (b > lx->n)
-        b = lx->n;
-    for (size_t i = a; i < b;) {
+    size_t b = a;
+    for (size_t u = 0; u < units && b < lx->n;) {
         uint32_t cp;
-        size_t len = utf8_decode(lx, i, &cp);
+        size_t len = utf8_decode(lx, b, &cp);
         if (!len)
-            return fail_utf8(lx, i);
-        i += len;
-        if (i > b)
-            b = i;
+            return fail_utf8(lx, b);
+        b += len;
+        u += len == 4 ? 2 : 1;
     }
     return fail_at(lx, a, "%s: \"%.*s\".", what, (int)(b - a), lx->src + a);
 }
@@ -262,6 +276,14 @@ static void new_line(gql_lexer *lx, size_t start)
 {
     lx->line++;
     lx->line_start = start;
+    lx->wide_from = SIZE_MAX;
+}
+
+/* Notes a non-ASCII byte at pos on the current line (see column_of). */
+static void saw_wide(gql_lexer *lx, size_t pos)
+{
+    if (pos < lx->wide_from)
+        lx->wide_from = pos;
 }
 
 /* Skips a comment starting at pos ('#'); returns the offset of its end, or
@@ -277,6 +299,8 @@ static size_t skip_comment(gql_lexer *lx, size_t pos)
             fail_utf8(lx, pos);
             return 0;
         }
+        if (len > 1)
+            saw_wide(lx, pos);
         pos += len;
     }
     return pos;
@@ -351,7 +375,7 @@ static pst_status escape_variable(gql_lexer *lx, size_t pos, uint32_t *cp, size_
         if (point < 0)
             break;
     }
-    return fail_slice(lx, pos, pos + sz, "Invalid Unicode escape sequence");
+    return fail_slice(lx, pos, sz, "Invalid Unicode escape sequence");
 }
 
 static int32_t hex4(const gql_lexer *lx, size_t pos)
@@ -383,7 +407,7 @@ static pst_status escape_fixed(gql_lexer *lx, size_t pos, uint32_t *cp, size_t *
             return PST_OK;
         }
     }
-    return fail_slice(lx, pos, pos + 6, "Invalid Unicode escape sequence");
+    return fail_slice(lx, pos, 6, "Invalid Unicode escape sequence");
 }
 
 /* The escape sequence at pos (a backslash): its code point and length. */
@@ -416,7 +440,7 @@ static pst_status read_escape(gql_lexer *lx, size_t pos, uint32_t *cp, size_t *s
         *cp = '\t';
         return PST_OK;
     default:
-        return fail_slice(lx, pos, pos + 2, "Invalid character escape sequence");
+        return fail_slice(lx, pos, 2, "Invalid character escape sequence");
     }
 }
 
@@ -477,6 +501,7 @@ static pst_status read_string(gql_lexer *lx, gql_token *tok, size_t start)
             size_t len = utf8_decode(lx, pos, &cp);
             if (!len)
                 return fail_utf8(lx, pos);
+            saw_wide(lx, pos);
             pos += len;
         }
     }
@@ -502,6 +527,7 @@ typedef struct {
     size_t first, last;   /* first and last non-blank line; first > last: none */
     uint32_t terminators; /* line terminators inside */
     size_t last_line;     /* offset where the last line starts */
+    size_t wide;          /* its first non-ASCII byte; SIZE_MAX: none */
 } block_scan;
 
 static void block_line_done(block_scan *b, size_t line, size_t indent, bool blank)
@@ -520,7 +546,8 @@ static pst_status block_scan_lines(gql_lexer *lx, size_t start, block_scan *b)
 {
     size_t pos = start + 3, line = 0, indent = 0;
     bool blank = true;
-    *b = (block_scan){.common = SIZE_MAX, .first = 1, .last = 0, .last_line = lx->line_start};
+    *b = (block_scan){
+        .common = SIZE_MAX, .first = 1, .last = 0, .last_line = lx->line_start, .wide = SIZE_MAX};
     while (pos < lx->n) {
         unsigned char c = (unsigned char)lx->src[pos];
         if (at_triple_quote(lx, pos)) {
@@ -533,6 +560,7 @@ static pst_status block_scan_lines(gql_lexer *lx, size_t start, block_scan *b)
             pos += (c == '\r' && at(lx, pos + 1) == '\n') ? 2 : 1;
             b->terminators++;
             b->last_line = pos;
+            b->wide = SIZE_MAX;
             line++, indent = 0, blank = true;
             continue;
         }
@@ -552,6 +580,8 @@ static pst_status block_scan_lines(gql_lexer *lx, size_t start, block_scan *b)
             size_t len = utf8_decode(lx, pos, &cp);
             if (!len)
                 return fail_utf8(lx, pos);
+            if (b->wide == SIZE_MAX)
+                b->wide = pos;
             pos += len;
         }
     }
@@ -614,8 +644,13 @@ static pst_status read_block_string(gql_lexer *lx, gql_token *tok, size_t start)
         return fail_oom(lx);
     emit(lx, tok, GQL_TOK_BLOCK_STRING, start, b.end + 3);
     tok->value = (pst_str){v, len};
-    lx->line += b.terminators;
-    lx->line_start = b.last_line;
+    if (b.terminators) {
+        lx->line += b.terminators;
+        lx->line_start = b.last_line;
+        lx->wide_from = SIZE_MAX;
+    }
+    if (b.wide != SIZE_MAX)
+        saw_wide(lx, b.wide);
     return PST_OK;
 }
 
@@ -679,10 +714,7 @@ static pst_status read_token(gql_lexer *lx, gql_token *tok, size_t pos)
     if (is_digit(c) || c == '-')
         return read_number(lx, tok, pos);
     if (is_name_start(c)) {
-        size_t end = pos + 1;
-        while (is_name_continue(at(lx, end)))
-            end++;
-        return emit(lx, tok, GQL_TOK_NAME, pos, end);
+        return emit(lx, tok, GQL_TOK_NAME, pos, name_end(lx, pos + 1));
     }
     return unexpected_char(lx, pos);
 }
@@ -712,6 +744,7 @@ pst_status gql_lexer_next(gql_lexer *lx, gql_token *tok)
             continue;
         case 0xEF: /* the BOM, U+FEFF, is ignored anywhere */
             if (at(lx, pos + 1) == 0xBB && at(lx, pos + 2) == 0xBF) {
+                saw_wide(lx, pos);
                 pos += 3;
                 continue;
             }

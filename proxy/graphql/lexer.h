@@ -63,7 +63,8 @@ typedef struct {
     size_t pos;         /* next byte to read */
     uint32_t line;      /* line of pos */
     size_t line_start;  /* offset where that line starts */
-    size_t col_pos;     /* column cache: offset on the current line ... */
+    size_t wide_from;   /* first non-ASCII byte on the current line; SIZE_MAX: none */
+    size_t col_pos;     /* column cache past wide_from: offset on the line ... */
     uint32_t col_units; /* ... and its UTF-16 units from line_start */
     /* the last error (gql_lexer_next returned PST_ERROR) */
     char message[256];

@@ -58,3 +58,21 @@ pst_status gql_names_put(gql_names *ix, pst_str name, void *val, void **existing
     ix->count++;
     return PST_OK;
 }
+
+pst_status gql_names_set(gql_names *ix, pst_str name, void *val)
+{
+    if (!ix->slots)
+        return PST_ERROR;
+    uint32_t h = name_hash(name);
+    for (uint32_t i = h & ix->mask;; i = (i + 1) & ix->mask) {
+        gql_name_slot *s = &ix->slots[i];
+        if (!s->p)
+            break;
+        if (s->hash == h && s->n == name.n && memcmp(s->p, name.p, name.n) == 0) {
+            s->val = val;
+            return PST_OK;
+        }
+    }
+    pst_status st = gql_names_put(ix, name, val, NULL);
+    return st == PST_DECLINED ? PST_OK : st;
+}

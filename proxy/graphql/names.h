@@ -38,4 +38,8 @@ void *gql_names_get(const gql_names *ix, pst_str name);
  * gets the stored value; the index is unchanged), PST_ERROR when full. */
 pst_status gql_names_put(gql_names *ix, pst_str name, void *val, void **existing);
 
+/** Stores val under name, replacing a value already there. PST_ERROR when
+ * full. */
+pst_status gql_names_set(gql_names *ix, pst_str name, void *val);
+
 #endif

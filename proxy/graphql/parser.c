@@ -40,6 +40,11 @@ static void *fail_limit(gql_parser *p, const char *fmt, uint32_t value)
     return gqlp_fail(p, p->tok.line, p->tok.col, fmt, value);
 }
 
+int gqlp_clip(size_t n)
+{
+    return n > 100 ? 100 : (int)n;
+}
+
 void *gqlp_unexpected(gql_parser *p, const gql_token *tok)
 {
     char what[160];
@@ -138,12 +143,10 @@ bool gqlp_name(gql_parser *p, pst_str *out)
 
 gql_node *gqlp_node(gql_parser *p, gql_kind kind)
 {
-    gql_node *n = pst_arena_calloc(p->arena, sizeof(*n));
+    gql_node *n = pst_arena_alloc(p->arena, sizeof(*n));
     if (!n)
         return gqlp_fail(p, 0, 0, "Out of memory.");
-    n->kind = kind;
-    n->line = p->tok.line;
-    n->col = p->tok.col;
+    *n = (gql_node){.kind = kind, .line = p->tok.line, .col = p->tok.col};
     return n;
 }
 
@@ -243,7 +246,7 @@ static gql_node *variable_in_const(gql_parser *p)
     if (gqlp_peek(p, GQL_TOK_NAME))
         return gqlp_fail(p, dollar.line, dollar.col,
                          "Syntax Error: Unexpected variable \"$%.*s\" in constant value.",
-                         (int)p->tok.text.n, p->tok.text.p);
+                         gqlp_clip(p->tok.text.n), p->tok.text.p);
     return gqlp_unexpected(p, &dollar);
 }
 
@@ -503,8 +506,8 @@ static gql_node *extension_in_executable(gql_parser *p)
         pst_str name;
         if (!gqlp_advance(p) || !gqlp_name(p, &name))
             return NULL;
-        return gqlp_fail(p, line, col, "The \"%.*s\" definition is not executable.", (int)name.n,
-                         name.p);
+        return gqlp_fail(p, line, col, "The \"%.*s\" definition is not executable.",
+                         gqlp_clip(name.n), name.p);
     }
     return gqlp_unexpected(p, &p->tok);
 }
@@ -532,7 +535,7 @@ static gql_node *refuse_not_executable(gql_parser *p, const gql_node *d)
     if (d->kind == GQL_SCHEMA_DEF)
         return gqlp_fail(p, d->line, d->col, "The schema definition is not executable.");
     return gqlp_fail(p, d->line, d->col, "The \"%.*s\" definition is not executable.",
-                     (int)d->name.n, d->name.p);
+                     gqlp_clip(d->name.n), d->name.p);
 }
 
 /* Document: Definition+ */

@@ -40,7 +40,7 @@ typedef struct {
  * fragments, variables, directives and values. A type system definition in
  * it fails as graphql-js's validation does: `The "Foo" definition is not
  * executable.` at the definition (after any syntax error of the document).
- * lim may be NULL (defaults).
+ * lim may be NULL (defaults); so may err (no details then).
  *
  * Returns the GQL_DOCUMENT node, allocated in arena a; names point into
  * src, which must outlive the tree. On failure returns NULL and fills *err;

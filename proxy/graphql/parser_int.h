@@ -41,6 +41,8 @@ void gqlp_append(gqlp_list *l, gql_node *n);
 /* Records the error (the first one wins). Returns NULL for convenience. */
 void *gqlp_fail(gql_parser *p, uint32_t line, uint32_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A name's length for "%.*s" in a message: at most 100 (names are ASCII). */
+int gqlp_clip(size_t n);
 /* "Syntax Error: Unexpected <token>." at the token. */
 void *gqlp_unexpected(gql_parser *p, const gql_token *tok);
 

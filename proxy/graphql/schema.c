@@ -87,11 +87,25 @@ static const char builtin_sdl[] =
     "ARGUMENT_DEFINITION INTERFACE UNION ENUM ENUM_VALUE INPUT_OBJECT INPUT_FIELD_DEFINITION }\n";
 
 static const char *const loc_names[GQL_LOC_COUNT] = {
-    "QUERY",           "MUTATION",           "SUBSCRIPTION",        "FIELD",
-    "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",    "VARIABLE_DEFINITION",
-    "SCHEMA",          "SCALAR",             "OBJECT",              "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION", "INTERFACE",      "UNION",               "ENUM",
-    "ENUM_VALUE",      "INPUT_OBJECT",       "INPUT_FIELD_DEFINITION",
+    "QUERY",
+    "MUTATION",
+    "SUBSCRIPTION",
+    "FIELD",
+    "FRAGMENT_DEFINITION",
+    "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION",
+    "SCHEMA",
+    "SCALAR",
+    "OBJECT",
+    "FIELD_DEFINITION",
+    "ARGUMENT_DEFINITION",
+    "INTERFACE",
+    "UNION",
+    "ENUM",
+    "ENUM_VALUE",
+    "INPUT_OBJECT",
+    "INPUT_FIELD_DEFINITION",
 };
 
 const char *gql_dir_loc_name(gql_dir_loc loc)
@@ -118,7 +132,7 @@ char *gql_sb_strdup(gql_sb *b, pst_str s)
     return p;
 }
 
-static pst_status count_defs(const gql_node *doc, size_t *n_types, size_t *n_dirs)
+static void count_defs(const gql_node *doc, size_t *n_types, size_t *n_dirs)
 {
     for (const gql_node *d = doc ? doc->children : NULL; d; d = d->next) {
         if (d->kind == GQL_DIRECTIVE_DEF)
@@ -126,7 +140,6 @@ static pst_status count_defs(const gql_node *doc, size_t *n_types, size_t *n_dir
         else if (d->kind != GQL_SCHEMA_DEF)
             (*n_types)++;
     }
-    return PST_OK;
 }
 
 static void set_meta_field(gql_field *f, const char *name, const char *coord, gql_typeref *type)
@@ -185,7 +198,8 @@ static pst_status setup(gql_sb *b, const gql_node *bdoc, const gql_node *udoc)
     b->s->directives = pst_arena_calloc(b->a, (nd + 1) * sizeof(gql_directive *));
     b->redeclared = pst_arena_calloc(b->a, (nd + 1) * sizeof(gql_node *));
     b->ix = pst_arena_calloc(b->a, sizeof(gql_schema_index));
-    if (!b->s->types || !b->type_defs || !b->dir_defs || !b->s->directives || !b->redeclared || !b->ix)
+    if (!b->s->types || !b->type_defs || !b->dir_defs || !b->s->directives || !b->redeclared ||
+        !b->ix)
         return PST_ERROR;
     b->s->index = b->ix;
     if (gql_names_init(&b->ix->types, b->a, nt) != PST_OK ||

@@ -137,9 +137,9 @@ typedef struct gql_schema {
     pst_arena *arena;
     gql_type **types; /* every type, built-ins included, in definition order */
     size_t n_types;
-    gql_type *query;        /* never NULL in a loaded schema */
-    gql_type *mutation;     /* or NULL */
-    gql_type *subscription; /* or NULL */
+    gql_type *query;            /* never NULL in a loaded schema */
+    gql_type *mutation;         /* or NULL */
+    gql_type *subscription;     /* or NULL */
     gql_directive **directives; /* every directive, built-ins first */
     size_t n_directives;
     void *index; /* name lookup, private to schema.c */

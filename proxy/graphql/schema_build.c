@@ -188,18 +188,16 @@ static void fill_values(gql_sb *b, const gql_node *list, const char *parent, boo
     gql_names local;
     if (!ix) {
         ix = &local;
-        if (gql_names_init(ix, b->a, n) != PST_OK)
-            {
-gql_sb_error(b, list, "out of memory");
-return;
-}
+        if (gql_names_init(ix, b->a, n) != PST_OK) {
+            gql_sb_error(b, list, "out of memory");
+            return;
+        }
     }
     gql_input_value *vals = n ? pst_arena_calloc(b->a, n * sizeof(*vals)) : NULL;
-    if (n && !vals)
-        {
-gql_sb_error(b, list, "out of memory");
-return;
-}
+    if (n && !vals) {
+        gql_sb_error(b, list, "out of memory");
+        return;
+    }
     size_t k = 0;
     char what[512];
     for (const gql_node *v = list; v; v = v->next) {
@@ -234,11 +232,10 @@ static void fill_fields(gql_sb *b, gql_type *t, const gql_node *def)
     size_t n = gql_list_len(def->children);
     gql_names *ix = pst_arena_calloc(b->a, sizeof(*ix));
     t->fields = n ? pst_arena_calloc(b->a, n * sizeof(gql_field)) : NULL;
-    if (!ix || (n && !t->fields) || gql_names_init(ix, b->a, n) != PST_OK)
-        {
-gql_sb_error(b, def, "out of memory");
-return;
-}
+    if (!ix || (n && !t->fields) || gql_names_init(ix, b->a, n) != PST_OK) {
+        gql_sb_error(b, def, "out of memory");
+        return;
+    }
     t->index = ix;
     for (const gql_node *fd = def->children; fd; fd = fd->next) {
         gql_field *f = &t->fields[t->n_fields];
@@ -330,8 +327,7 @@ static void fill_union(gql_sb *b, gql_type *t, const gql_node *def)
                          PS(m->name));
     }
     if (!def->children)
-        gql_sb_error(b, def, "Union type %.*s must define one or more member types.",
-                     PS(t->name));
+        gql_sb_error(b, def, "Union type %.*s must define one or more member types.", PS(t->name));
 }
 
 static void fill_enum(gql_sb *b, gql_type *t, const gql_node *def)
@@ -339,11 +335,10 @@ static void fill_enum(gql_sb *b, gql_type *t, const gql_node *def)
     size_t n = gql_list_len(def->children);
     gql_names *ix = pst_arena_calloc(b->a, sizeof(*ix));
     t->enum_values = n ? pst_arena_calloc(b->a, n * sizeof(pst_str)) : NULL;
-    if (!ix || (n && !t->enum_values) || gql_names_init(ix, b->a, n) != PST_OK)
-        {
-gql_sb_error(b, def, "out of memory");
-return;
-}
+    if (!ix || (n && !t->enum_values) || gql_names_init(ix, b->a, n) != PST_OK) {
+        gql_sb_error(b, def, "out of memory");
+        return;
+    }
     t->index = ix;
     for (const gql_node *v = def->children; v; v = v->next) {
         check_name(b, v, v->name);
@@ -361,18 +356,16 @@ return;
 static void fill_input(gql_sb *b, gql_type *t, const gql_node *def)
 {
     gql_names *ix = pst_arena_calloc(b->a, sizeof(*ix));
-    if (!ix || gql_names_init(ix, b->a, gql_list_len(def->children)) != PST_OK)
-        {
-gql_sb_error(b, def, "out of memory");
-return;
-}
+    if (!ix || gql_names_init(ix, b->a, gql_list_len(def->children)) != PST_OK) {
+        gql_sb_error(b, def, "out of memory");
+        return;
+    }
     t->index = ix;
     char parent[300];
     snprintf(parent, sizeof(parent), "%.*s", PS(t->name));
     fill_values(b, def->children, parent, true, &t->input_fields, &t->n_input_fields, ix);
     if (!def->children)
-        gql_sb_error(b, def, "Input Object type %.*s must define one or more fields.",
-                     PS(t->name));
+        gql_sb_error(b, def, "Input Object type %.*s must define one or more fields.", PS(t->name));
 }
 
 static gql_dir_loc dir_loc(pst_str name)

@@ -18,18 +18,21 @@ static gql_type **root_slot(gql_schema *s, gql_op_type op)
     return op == GQL_OP_QUERY ? &s->query : op == GQL_OP_MUTATION ? &s->mutation : &s->subscription;
 }
 
-static void set_root(gql_sb *b, gql_op_type op, gql_type *t, const gql_node *at)
+/* Returns false (error added) when t cannot be a root type. */
+static bool set_root(gql_sb *b, gql_op_type op, gql_type *t, const gql_node *at)
 {
     if (t->kind != GQL_TYPE_OBJECT) {
         gql_sb_error(b, at, "%s root type must be Object type%s, it cannot be %.*s.",
                      root_titles[op], op == GQL_OP_QUERY ? "" : " if provided", PS(t->name));
-        return;
+        return false;
     }
     *root_slot(b->s, op) = t;
+    return true;
 }
 
 static void check_roots(gql_sb *b)
 {
+    bool reported = false; /* the query root was named but refused */
     if (b->schema_def) {
         bool seen[3] = {false, false, false};
         for (const gql_node *ot = b->schema_def->children; ot; ot = ot->next) {
@@ -41,20 +44,20 @@ static void check_roots(gql_sb *b)
             }
             seen[ot->op] = true;
             gql_type *t = gql_schema_type(b->s, ot->type->name);
+            bool ok = t && set_root(b, ot->op, t, ot->type);
             if (!t)
                 gql_sb_error(b, ot->type, "Unknown type \"%.*s\".", PS(ot->type->name));
-            else
-                set_root(b, ot->op, t, ot->type);
+            reported |= !ok && ot->op == GQL_OP_QUERY;
         }
     } else {
         for (int op = 0; op < 3; op++) {
             gql_type *t = gql_schema_type(b->s, pst_str_c(root_titles[op]));
             gql_node at = {.line = t ? t->line : 0, .col = t ? t->col : 0};
-            if (t)
-                set_root(b, (gql_op_type)op, t, &at);
+            if (t && !set_root(b, (gql_op_type)op, t, &at))
+                reported |= op == GQL_OP_QUERY;
         }
     }
-    if (!b->s->query)
+    if (!b->s->query && !reported)
         gql_sb_error(b, b->schema_def, "Query root type must be provided.");
 }
 
@@ -95,8 +98,7 @@ static const char *ref_text(gql_sb *b, const gql_typeref *r)
     return out ? out : "?";
 }
 
-static void check_field_args(gql_sb *b, const gql_type *t, const gql_type *it,
-                             const gql_field *tf, const gql_field *itf)
+static void check_field_args(gql_sb *b, const gql_field *tf, const gql_field *itf)
 {
     for (size_t k = 0; k < itf->n_args; k++) {
         const gql_input_value *ia = &itf->args[k];
@@ -124,8 +126,6 @@ static void check_field_args(gql_sb *b, const gql_type *t, const gql_type *it,
                      "Interface field %s.",
                      tf->coordinate, PS(ta->name), itf->coordinate);
     }
-    (void)t;
-    (void)it;
 }
 
 static void check_implementation(gql_sb *b, const gql_type *t, const gql_type *it)
@@ -144,7 +144,7 @@ static void check_implementation(gql_sb *b, const gql_type *t, const gql_type *i
             gql_sb_error(b, &fat, "Interface field %s expects type %s but %s is type %s.",
                          itf->coordinate, ref_text(b, itf->type), tf->coordinate,
                          ref_text(b, tf->type));
-        check_field_args(b, t, it, tf, itf);
+        check_field_args(b, tf, itf);
     }
     for (size_t j = 0; j < it->n_interfaces; j++) {
         const gql_type *tr = it->interfaces[j];
@@ -263,8 +263,9 @@ static void check_uses(gql_sb *b, const gql_node *list, gql_dir_loc loc)
                          gql_dir_loc_name(loc));
         for (const gql_node *o = list; o != use && !d->repeatable; o = o->next)
             if (pst_str_eq(o->name, use->name)) {
-                gql_sb_error(b, use, "The directive \"@%.*s\" can only be used once at this "
-                                     "location.",
+                gql_sb_error(b, use,
+                             "The directive \"@%.*s\" can only be used once at this "
+                             "location.",
                              PS(use->name));
                 break;
             }
@@ -514,8 +515,9 @@ static void check_args_ref(tpl_ctx *c, const char *p, const char *end)
         const gql_type *t = r->named;
         const gql_input_value *fv = gql_type_input_field(t, (pst_str){p, n});
         if (!fv) {
-            gql_sb_error(c->b, c->at, "%s: subject \"%s\" refers to \"%.*s\", but %.*s has no "
-                                      "input field \"%.*s\"",
+            gql_sb_error(c->b, c->at,
+                         "%s: subject \"%s\" refers to \"%.*s\", but %.*s has no "
+                         "input field \"%.*s\"",
                          c->f->coordinate, c->tpl, (int)(p + n - path_start), path_start,
                          PS(t->name), (int)n, p);
             return;
@@ -557,7 +559,8 @@ static void check_ref(tpl_ctx *c, const char *p, const char *end)
     }
     if (n > 7 && memcmp(p, "claims.", 7) == 0 && valid_path(p + 7, end, false))
         return;
-    gql_sb_error(c->b, c->at, "%s: \"{{ %.*s }}\" in subject \"%s\" must be args.NAME or claims.PATH",
+    gql_sb_error(c->b, c->at,
+                 "%s: \"{{ %.*s }}\" in subject \"%s\" must be args.NAME or claims.PATH",
                  c->f->coordinate, (int)n, p, c->tpl);
 }
 
@@ -593,9 +596,12 @@ typedef struct {
 } nats_directive;
 
 static const nats_directive nats_directives[] = {
-    {"natsRequest", GQL_NATS_REQUEST, false},     {"natsPublish", GQL_NATS_PUBLISH, false},
-    {"natsSubscribe", GQL_NATS_SUBSCRIBE, false}, {"edfs__natsRequest", GQL_NATS_REQUEST, true},
-    {"edfs__natsPublish", GQL_NATS_PUBLISH, true}, {"edfs__natsSubscribe", GQL_NATS_SUBSCRIBE, true},
+    {"natsRequest", GQL_NATS_REQUEST, false},
+    {"natsPublish", GQL_NATS_PUBLISH, false},
+    {"natsSubscribe", GQL_NATS_SUBSCRIBE, false},
+    {"edfs__natsRequest", GQL_NATS_REQUEST, true},
+    {"edfs__natsPublish", GQL_NATS_PUBLISH, true},
+    {"edfs__natsSubscribe", GQL_NATS_SUBSCRIBE, true},
 };
 
 static const nats_directive *nats_directive_of(const gql_node *use)
@@ -608,8 +614,7 @@ static const nats_directive *nats_directive_of(const gql_node *use)
 
 /* A string argument's text (NUL-terminated copy) or NULL when absent or not a
  * string (the literal check reported that already). */
-static const char *string_arg(gql_sb *b, const gql_node *use, const char *name,
-                              const gql_node **at)
+static const char *string_arg(gql_sb *b, const gql_node *use, const char *name, const gql_node **at)
 {
     const gql_node *a = find_arg(use->args, name);
     if (!a || !a->value || a->value->kind != GQL_STRING)
@@ -656,8 +661,8 @@ static void check_publish_type(gql_sb *b, const gql_field *f, const gql_node *at
         return;
     if (edfs && r->kind == GQL_REF_NAMED && pst_str_eq_c(r->named->name, "edfs__PublishResult"))
         return;
-    gql_sb_error(b, at, "%s: a @%s field must return Boolean or Boolean!%s, not %s",
-                 f->coordinate, edfs ? "edfs__natsPublish" : "natsPublish",
+    gql_sb_error(b, at, "%s: a @%s field must return Boolean or Boolean!%s, not %s", f->coordinate,
+                 edfs ? "edfs__natsPublish" : "natsPublish",
                  edfs ? " (or edfs__PublishResult)" : "", ref_text(b, f->type));
 }
 
@@ -721,8 +726,8 @@ static const char *where_allowed(gql_nats_kind kind)
 
 static void map_type_fields(gql_sb *b, gql_type *t, const gql_node *def)
 {
-    int op = t == b->s->query ? GQL_OP_QUERY
-             : t == b->s->mutation ? GQL_OP_MUTATION
+    int op = t == b->s->query          ? GQL_OP_QUERY
+             : t == b->s->mutation     ? GQL_OP_MUTATION
              : t == b->s->subscription ? GQL_OP_SUBSCRIPTION
                                        : -1;
     for (const gql_node *fd = def->children; fd; fd = fd->next) {
@@ -745,8 +750,7 @@ static void map_type_fields(gql_sb *b, gql_type *t, const gql_node *def)
             }
         }
         if (op >= 0 && !found)
-            gql_sb_error(b, fd,
-                         "%s has no %s directive: every root field needs a NATS mapping",
+            gql_sb_error(b, fd, "%s has no %s directive: every root field needs a NATS mapping",
                          f->coordinate, missing_names[op]);
     }
 }

@@ -13,8 +13,8 @@
 
 #define PS(s) (int)(s).n, (s).p
 
-static void add_error(gql_vctx *c, const char *code, uint32_t line, uint32_t col,
-                      const char *fmt, va_list ap)
+static void add_error(gql_vctx *c, const char *code, uint32_t line, uint32_t col, const char *fmt,
+                      va_list ap)
 {
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -30,8 +30,8 @@ void gql_v_error(gql_vctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
     va_end(ap);
 }
 
-void gql_v_error_code(gql_vctx *c, const char *code, uint32_t line, uint32_t col,
-                      const char *fmt, ...)
+void gql_v_error_code(gql_vctx *c, const char *code, uint32_t line, uint32_t col, const char *fmt,
+                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -274,8 +274,8 @@ static void unique_input_fields(gql_vctx *c, const gql_node *v)
     for (const gql_node *f = v->children; f; f = f->next) {
         for (const gql_node *o = v->children; o != f; o = o->next)
             if (pst_str_eq(o->name, f->name)) {
-                gql_v_error(c, o->line, o->col,
-                            "There can be only one input field named \"%.*s\".", PS(f->name));
+                gql_v_error(c, o->line, o->col, "There can be only one input field named \"%.*s\".",
+                            PS(f->name));
                 break;
             }
         if (f->value)
@@ -381,7 +381,11 @@ static void check_directives(gql_vctx *c, const gql_node *list, gql_dir_loc loc)
                             PS(d->name));
                 break;
             }
-        arg_owner o = {true, d->name, PST_STR_NULL, def != NULL, def ? def->args : NULL,
+        arg_owner o = {true,
+                       d->name,
+                       PST_STR_NULL,
+                       def != NULL,
+                       def ? def->args : NULL,
                        def ? def->n_args : 0};
         check_arguments(c, d->args, &o, d);
     }
@@ -499,7 +503,8 @@ static void unknown_field(gql_vctx *c, const gql_type *parent, const gql_node *f
     error_buf(c, f, &b);
 }
 
-static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node *sels);
+static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node *sels,
+                            bool merge_check);
 
 static bool is_introspection(pst_str name)
 {
@@ -514,8 +519,12 @@ static void walk_field(gql_vctx *c, const gql_type *parent, const gql_node *f)
     if (def && parent == c->s->query && is_introspection(f->name) && !c->introspection_at)
         c->introspection_at = f;
     check_directives(c, f->directives, GQL_LOC_FIELD);
-    arg_owner o = {false, parent ? parent->name : PST_STR_NULL, f->name, def != NULL,
-                   def ? def->args : NULL, def ? def->n_args : 0};
+    arg_owner o = {false,
+                   parent ? parent->name : PST_STR_NULL,
+                   f->name,
+                   def != NULL,
+                   def ? def->args : NULL,
+                   def ? def->n_args : 0};
     check_arguments(c, f->args, &o, f);
     const gql_type *t = def ? gql_typeref_named(def->type) : NULL;
     if (t && gql_type_is_leaf(t) && f->selections) {
@@ -532,7 +541,7 @@ static void walk_field(gql_vctx *c, const gql_type *parent, const gql_node *f)
                     PS(f->name), ref_text(c, def->type), PS(f->name));
     }
     if (f->selections)
-        walk_selections(c, gql_type_is_composite(t) ? t : NULL, f->selections);
+        walk_selections(c, gql_type_is_composite(t) ? t : NULL, f->selections, true);
 }
 
 static void walk_inline(gql_vctx *c, const gql_type *parent, const gql_node *sel)
@@ -544,8 +553,7 @@ static void walk_inline(gql_vctx *c, const gql_type *parent, const gql_node *sel
             unknown_type(c, sel->type);
         } else if (!gql_type_is_composite(ft)) {
             gql_v_error(c, sel->type->line, sel->type->col,
-                        "Fragment cannot condition on non composite type \"%.*s\".",
-                        PS(ft->name));
+                        "Fragment cannot condition on non composite type \"%.*s\".", PS(ft->name));
             ft = NULL;
         }
     }
@@ -555,7 +563,8 @@ static void walk_inline(gql_vctx *c, const gql_type *parent, const gql_node *sel
                     "type \"%.*s\".",
                     PS(parent->name), PS(ft->name));
     check_directives(c, sel->directives, GQL_LOC_INLINE_FRAGMENT);
-    walk_selections(c, ft, sel->selections);
+    /* its fields merge at the enclosing level, which checks them */
+    walk_selections(c, ft, sel->selections, false);
 }
 
 static void walk_spread(gql_vctx *c, const gql_type *parent, const gql_node *sel)
@@ -575,7 +584,8 @@ static void walk_spread(gql_vctx *c, const gql_type *parent, const gql_node *sel
     }
 }
 
-static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node *sels)
+static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node *sels,
+                            bool merge_check)
 {
     for (const gql_node *s = sels; s; s = s->next) {
         if (s->kind == GQL_FIELD)
@@ -585,7 +595,8 @@ static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node 
         else if (s->kind == GQL_FRAGMENT_SPREAD)
             walk_spread(c, parent, s);
     }
-    gql_v_check_overlap(c, parent, sels);
+    if (merge_check)
+        gql_v_check_overlap(c, parent, sels);
 }
 
 /* ---- subscriptions ---- */
@@ -613,6 +624,17 @@ typedef struct {
     size_t n;
 } sub_fields;
 
+/* graphql-js doesFragmentConditionMatch for the root object type. */
+static bool condition_matches(gql_vctx *c, const gql_node *cond)
+{
+    const gql_node *tc = named_of(cond);
+    if (!tc)
+        return true;
+    const gql_type *t = gql_schema_type(c->s, tc->name);
+    const gql_type *root = c->s->subscription;
+    return t && (t == root || (gql_type_is_abstract(t) && gql_type_is_possible(t, root)));
+}
+
 static void collect_root(gql_vctx *c, const gql_node *sels, sub_fields *out, int depth)
 {
     for (const gql_node *s = sels; s && depth < 4096 && out->n < SUB_MAX; s = s->next) {
@@ -621,10 +643,11 @@ static void collect_root(gql_vctx *c, const gql_node *sels, sub_fields *out, int
         if (s->kind == GQL_FIELD) {
             out->f[out->n++] = s;
         } else if (s->kind == GQL_INLINE_FRAGMENT) {
-            collect_root(c, s->selections, out, depth + 1);
+            if (condition_matches(c, s->type))
+                collect_root(c, s->selections, out, depth + 1);
         } else if (s->kind == GQL_FRAGMENT_SPREAD) {
             gql_v_frag *f = gql_v_fragment(c, s->name);
-            if (f && f->coll_mark != c->gen) {
+            if (f && f->coll_mark != c->gen && condition_matches(c, f->body.node->type)) {
                 f->coll_mark = c->gen;
                 collect_root(c, f->body.node->selections, out, depth + 1);
             }
@@ -653,15 +676,15 @@ static void check_subscription(gql_vctx *c, const gql_node *op)
     collect_root(c, op->selections, &sf, 0);
     for (size_t i = 1; i < sf.n; i++)
         if (!pst_str_eq(gql_field_key(sf.f[i]), gql_field_key(sf.f[0]))) {
-            gql_v_error(c, sf.f[i]->line, sf.f[i]->col,
-                        "%s must select only one top level field.", title);
+            gql_v_error(c, sf.f[i]->line, sf.f[i]->col, "%s must select only one top level field.",
+                        title);
             break;
         }
     for (size_t i = 0; i < sf.n; i++) {
         const gql_node *f = sf.f[i];
         if (f->name.n >= 2 && memcmp(f->name.p, "__", 2) == 0 && !key_seen(&sf, i))
-            gql_v_error(c, f->line, f->col,
-                        "%s must not select an introspection top level field.", title);
+            gql_v_error(c, f->line, f->col, "%s must not select an introspection top level field.",
+                        title);
     }
 }
 
@@ -710,8 +733,8 @@ static void walk_variables(gql_vctx *c, gql_v_op *op)
                 uint32_t line, col;
                 var_name_loc(o, &line, &col);
                 if (!reported)
-                    gql_v_error(c, line, col,
-                                "There can be only one variable named \"$%.*s\".", PS(v->name));
+                    gql_v_error(c, line, col, "There can be only one variable named \"$%.*s\".",
+                                PS(v->name));
                 break;
             }
         gql_typeref *t = v->type ? ast_typeref(c, v->type) : NULL;
@@ -748,9 +771,9 @@ static void walk_operation(gql_vctx *c, gql_v_op *op)
     walk_variables(c, op);
     if ((unsigned)n->op <= GQL_OP_SUBSCRIPTION)
         check_directives(c, n->directives, op_locs[n->op]);
-    if (n->op == GQL_OP_SUBSCRIPTION)
+    if (n->op == GQL_OP_SUBSCRIPTION && root)
         check_subscription(c, n);
-    walk_selections(c, root, n->selections);
+    walk_selections(c, root, n->selections, true);
 }
 
 static void walk_fragment(gql_vctx *c, gql_v_frag *f)
@@ -766,7 +789,7 @@ static void walk_fragment(gql_vctx *c, gql_v_frag *f)
                     "Fragment \"%.*s\" cannot condition on non composite type \"%.*s\".",
                     PS(n->name), PS(t->name));
     check_directives(c, n->directives, GQL_LOC_FRAGMENT_DEFINITION);
-    walk_selections(c, f->type, n->selections);
+    walk_selections(c, f->type, n->selections, true);
 }
 
 /* ---- the document ---- */
@@ -776,19 +799,17 @@ static void not_executable(gql_vctx *c, const gql_node *d)
     if (d->kind == GQL_SCHEMA_DEF)
         gql_v_error(c, d->line, d->col, "The schema definition is not executable.");
     else
-        gql_v_error(c, d->line, d->col, "The \"%.*s\" definition is not executable.",
-                    PS(d->name));
+        gql_v_error(c, d->line, d->col, "The \"%.*s\" definition is not executable.", PS(d->name));
 }
 
 /* Indexes operations and fragments; ExecutableDefinitions,
  * UniqueOperationNames, LoneAnonymousOperation, UniqueFragmentNames. */
 static pst_status index_definitions(gql_vctx *c, const gql_node *doc)
 {
-    size_t n_ops = 0, n_frags = 0, anonymous = 0;
+    size_t n_ops = 0, n_frags = 0;
     for (const gql_node *d = doc->children; d; d = d->next) {
         n_ops += d->kind == GQL_OPERATION;
         n_frags += d->kind == GQL_FRAGMENT_DEF;
-        anonymous += d->kind == GQL_OPERATION && !d->name.n;
     }
     gql_names op_ix;
     c->ops = gql_v_alloc(c, n_ops * sizeof(gql_v_op));
@@ -816,16 +837,21 @@ static pst_status index_definitions(gql_vctx *c, const gql_node *doc)
             const gql_node *tc = named_of(d->type);
             gql_type *t = tc ? gql_schema_type(c->s, tc->name) : NULL;
             f->type = gql_type_is_composite(t) ? t : NULL;
-            if (gql_names_put(&c->frag_ix, d->name, f, &old) == PST_DECLINED) {
-                gql_v_name_loc(((gql_v_frag *)old)->body.node, &line, &col);
+            /* as graphql-js, a spread means the last definition of a name */
+            if (gql_v_fragment(c, d->name)) {
+                const gql_v_frag *first = c->frags;
+                while (!pst_str_eq(first->body.node->name, d->name))
+                    first++;
+                gql_v_name_loc(first->body.node, &line, &col);
                 gql_v_error(c, line, col, "There can be only one fragment named \"%.*s\".",
                             PS(d->name));
             }
+            if (gql_names_set(&c->frag_ix, d->name, f) != PST_OK)
+                c->oom = true;
         } else {
             not_executable(c, d);
         }
     }
-    (void)anonymous;
     return PST_OK;
 }
 
@@ -854,11 +880,15 @@ pst_status gql_validate(const gql_schema *s, const gql_node *doc, const gql_vali
     for (size_t i = 0; i < c.n_ops; i++)
         gql_v_check_operation(&c, &c.ops[i]);
     gql_v_check_fragments(&c);
+    if (c.too_deep)
+        gql_v_error_code(&c, GQL_CODE_LIMIT_EXCEEDED, 0, 0,
+                         "Fragments are nested more than %d levels deep.", GQL_V_MAX_NESTING);
     if (c.introspection_at && !c.lim.introspection)
         gql_v_error(&c, c.introspection_at->line, c.introspection_at->col,
                     "GraphQL introspection is not allowed, but the query contained __schema or "
                     "__type");
     if (c.oom)
-        gql_errors_add(errs, 0, 0, NULL, GQL_CODE_INTERNAL, NULL, "out of memory during validation");
+        gql_errors_add(errs, 0, 0, NULL, GQL_CODE_INTERNAL, NULL,
+                       "out of memory during validation");
     return errs->count > before || c.oom ? PST_ERROR : PST_OK;
 }

@@ -18,20 +18,65 @@ typedef struct {
 /* graphql-js NoFragmentCycles: depth-first along spreads, reporting a
  * spread that leads back onto the current path. Depth is bounded by the
  * number of fragments (each is entered once). */
-static void detect_cycles(cycle_ctx *cc, gql_v_frag *f)
+/* The fragment's spreads in graphql-js's getFragmentSpreads order (a
+ * set's own spreads, then its nested sets, the last one first), which
+ * decides which cycle is reported. */
+static const gql_node **js_order(gql_vctx *c, const gql_v_frag *def)
 {
-    if (f->cycle_visited)
+    size_t n = def->body.n_spreads, k = 0, top = 0, cap = 16;
+    const gql_node **out = gql_v_alloc(c, n * sizeof(*out));
+    const gql_node **stack = gql_v_alloc(c, cap * sizeof(*stack));
+    if (!out || !stack)
+        return NULL;
+    stack[top++] = def->body.node->selections;
+    while (top) {
+        const gql_node *set = stack[--top];
+        for (const gql_node *s = set; s; s = s->next) {
+            if (s->kind == GQL_FRAGMENT_SPREAD) {
+                if (k < n)
+                    out[k++] = s;
+                continue;
+            }
+            if (!s->selections)
+                continue;
+            if (top == cap) {
+                const gql_node **bigger = gql_v_alloc(c, cap * 2 * sizeof(*bigger));
+                if (!bigger)
+                    return NULL;
+                memcpy(bigger, stack, cap * sizeof(*bigger));
+                stack = bigger;
+                cap *= 2;
+            }
+            stack[top++] = s->selections;
+        }
+    }
+    return k == n ? out : NULL;
+}
+
+static void detect_cycles(cycle_ctx *cc, const gql_v_frag *def, int depth)
+{
+    /* visited and on-path marks belong to the name, i.e. to the definition
+     * spreads resolve to (graphql-js keys them by name) */
+    gql_v_frag *f = gql_v_fragment(cc->c, def->body.node->name);
+    if (!f || f->cycle_visited)
         return;
+    if (depth >= GQL_V_MAX_NESTING) {
+        cc->c->too_deep = true;
+        return;
+    }
     f->cycle_visited = true;
-    if (!f->body.n_spreads)
+    if (!def->body.n_spreads)
+        return;
+    const gql_node **spreads = js_order(cc->c, def);
+    if (!spreads)
         return;
     f->path_index = (int32_t)cc->n_path;
-    for (size_t i = 0; i < f->body.n_spreads; i++) {
-        const gql_node *sp = f->body.spreads[i];
+    for (size_t i = 0; i < def->body.n_spreads; i++) {
+        const gql_node *sp = spreads[i];
         gql_v_frag *g = gql_v_fragment(cc->c, sp->name);
         cc->path[cc->n_path++] = sp;
         if (g && g->path_index < 0) {
-            detect_cycles(cc, g);
+            detect_cycles(cc, g, depth + 1);
         } else if (g) {
             pst_buf via = {0};
             for (size_t k = (size_t)g->path_index; k + 1 < cc->n_path; k++) {
@@ -62,12 +107,11 @@ void gql_v_check_fragments(gql_vctx *c)
         total += c->frags[i].body.n_spreads;
     cycle_ctx cc = {c, gql_v_alloc(c, (total + 1) * sizeof(gql_node *)), 0};
     for (size_t i = 0; cc.path && i < c->n_frags; i++)
-        if (gql_v_fragment(c, c->frags[i].body.node->name) == &c->frags[i])
-            detect_cycles(&cc, &c->frags[i]);
+        detect_cycles(&cc, &c->frags[i], 0);
     for (size_t i = 0; i < c->n_frags; i++) {
         const gql_node *n = c->frags[i].body.node;
-        const gql_v_frag *first = gql_v_fragment(c, n->name);
-        if (!first || !first->reached)
+        const gql_v_frag *last = gql_v_fragment(c, n->name);
+        if (!last || !last->reached)
             gql_v_error(c, n->line, n->col, "Fragment \"%.*s\" is never used.", PS(n->name));
     }
 }
@@ -172,25 +216,29 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static op_stats frag_stats(gql_vctx *c, gql_v_frag *f);
+static op_stats frag_stats(gql_vctx *c, gql_v_frag *f, int depth);
 
-static op_stats sels_stats(gql_vctx *c, const gql_node *sels)
+static op_stats sels_stats(gql_vctx *c, const gql_node *sels, int depth)
 {
     op_stats st = {0, 0, 0};
+    if (depth >= GQL_V_MAX_NESTING) {
+        c->too_deep = true;
+        return st;
+    }
     for (const gql_node *s = sels; s; s = s->next) {
         op_stats sub = {0, 0, 0};
         if (s->kind == GQL_FIELD) {
             if (s->selections)
-                sub = sels_stats(c, s->selections);
+                sub = sels_stats(c, s->selections, depth + 1);
             sub.depth = sub.depth < UINT32_MAX ? sub.depth + 1 : sub.depth;
             sub.aliases = sat_add(sub.aliases, s->alias.n ? 1 : 0);
             sub.roots = 1;
         } else if (s->kind == GQL_INLINE_FRAGMENT) {
-            sub = sels_stats(c, s->selections);
+            sub = sels_stats(c, s->selections, depth + 1);
         } else if (s->kind == GQL_FRAGMENT_SPREAD) {
             gql_v_frag *f = gql_v_fragment(c, s->name);
             if (f)
-                sub = frag_stats(c, f);
+                sub = frag_stats(c, f, depth + 1);
         }
         if (sub.depth > st.depth)
             st.depth = sub.depth;
@@ -202,7 +250,7 @@ static op_stats sels_stats(gql_vctx *c, const gql_node *sels)
 
 /* Memoised per fragment, so fan-out through fragments costs linear time;
  * a cycle (reported elsewhere) counts as empty. */
-static op_stats frag_stats(gql_vctx *c, gql_v_frag *f)
+static op_stats frag_stats(gql_vctx *c, gql_v_frag *f, int depth)
 {
     op_stats st = {f->depth, f->aliases, f->roots};
     if (f->stats_state == 1)
@@ -210,7 +258,7 @@ static op_stats frag_stats(gql_vctx *c, gql_v_frag *f)
     if (f->stats_state == 2)
         return st;
     f->stats_state = 1;
-    st = sels_stats(c, f->body.node->selections);
+    st = sels_stats(c, f->body.node->selections, depth);
     f->depth = st.depth;
     f->aliases = st.aliases;
     f->roots = st.roots;
@@ -223,7 +271,7 @@ static void check_limits(gql_vctx *c, const gql_node *op)
     const gql_validate_limits *l = &c->lim;
     if (!l->max_depth && !l->max_aliases && !l->max_root_fields)
         return;
-    op_stats st = sels_stats(c, op->selections);
+    op_stats st = sels_stats(c, op->selections, 0);
     if (l->max_depth && st.depth > l->max_depth)
         gql_v_error_code(c, GQL_CODE_LIMIT_EXCEEDED, op->line, op->col,
                          "The operation's depth is %u, more than the limit of %u.", st.depth,

@@ -10,6 +10,10 @@
 #include "graphql/names.h"
 #include "graphql/validate.h"
 
+/* Recursion through nested selections and fragments stops here; a
+ * document that goes deeper is refused (LIMIT_EXCEEDED). */
+#define GQL_V_MAX_NESTING 4096
+
 /* A variable used somewhere, with the type its position expects. */
 typedef struct {
     const gql_node *var;
@@ -28,13 +32,13 @@ typedef struct {
 
 typedef struct {
     gql_v_body body;
-    gql_type *type;      /* the type condition when known and composite */
-    bool reached;        /* spread from some operation */
-    uint32_t mark;       /* per-operation walks */
-    uint32_t coll_mark;  /* field collection in the overlap rule */
-    bool cycle_visited;  /* cycle detection */
-    int32_t path_index;  /* position on the spread path, -1 when not on it */
-    int stats_state;     /* limits memo: 0 not computed, 1 in progress, 2 done */
+    gql_type *type;     /* the type condition when known and composite */
+    bool reached;       /* spread from some operation */
+    uint32_t mark;      /* per-operation walks */
+    uint32_t coll_mark; /* field collection in the overlap rule */
+    bool cycle_visited; /* cycle detection */
+    int32_t path_index; /* position on the spread path, -1 when not on it */
+    int stats_state;    /* limits memo: 0 not computed, 1 in progress, 2 done */
     uint32_t depth;
     uint64_t aliases, roots;
 } gql_v_frag;
@@ -66,6 +70,8 @@ typedef struct {
     const gql_node *introspection_at; /* first __schema / __type on the query root */
     uint32_t gen;
     size_t overlap_work;
+    bool overlap_aborted;
+    bool too_deep;       /* a walk through fragments went past GQL_V_MAX_NESTING */
     void *overlap_sets;  /* validate_overlap.c: collected sets by (selections, parent) */
     void *overlap_pairs; /* validate_overlap.c: compared field pairs */
 } gql_vctx;
@@ -74,8 +80,8 @@ typedef struct {
  * gql_v_error_code). */
 void gql_v_error(gql_vctx *c, uint32_t line, uint32_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void gql_v_error_code(gql_vctx *c, const char *code, uint32_t line, uint32_t col,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void gql_v_error_code(gql_vctx *c, const char *code, uint32_t line, uint32_t col, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
 
 /** Allocates from the scratch arena; on failure sets c->oom. */
 void *gql_v_alloc(gql_vctx *c, size_t n);
@@ -90,7 +96,7 @@ void gql_v_name_loc(const gql_node *n, uint32_t *line, uint32_t *col);
 void gql_v_print_ast_type(pst_buf *b, const gql_node *type);
 
 /* validate_doc.c */
-void gql_v_check_fragments(gql_vctx *c);  /* cycles, unused */
+void gql_v_check_fragments(gql_vctx *c);               /* cycles, unused */
 void gql_v_check_operation(gql_vctx *c, gql_v_op *op); /* variables, limits */
 
 /* validate_overlap.c */

@@ -15,6 +15,7 @@
 #define PS(s) (int)(s).n, (s).p
 #define OVERLAP_WORK_CAP 2000000u
 #define OVERLAP_DEPTH_CAP 256
+#define MAX_DETAIL 1000
 
 typedef struct {
     const gql_node *node;
@@ -25,7 +26,7 @@ typedef struct {
 /* A selection set's fields (inline fragments flattened) and the fragments
  * it spreads directly. */
 typedef struct {
-    ov_field *f; /* collection order */
+    ov_field *f;      /* collection order */
     uint32_t *by_key; /* indexes into f sorted by response key, then order */
     size_t n;
     gql_v_frag **frags;
@@ -71,8 +72,8 @@ static size_t pm_hash(const void *a, const void *b, uintptr_t tag)
 /* The slot for (a, b, tag): found, or empty and claimed (val NULL). NULL
  * when memory ran out. Tables live in the scratch arena and double when
  * half full, so a slot pointer is valid until the next call. */
-static pm_slot *pm_slot_for(gql_vctx *c, void **where, const void *a, const void *b,
-                            uintptr_t tag, bool *found)
+static pm_slot *pm_slot_for(gql_vctx *c, void **where, const void *a, const void *b, uintptr_t tag,
+                            bool *found)
 {
     pm_table *t = *where;
     if (!t) {
@@ -193,8 +194,6 @@ static void collect(gql_vctx *c, const gql_type *parent, const gql_node *sels, o
     }
 }
 
-static const ov_set *sort_set;
-
 static int str_cmp(pst_str a, pst_str b)
 {
     size_t n = a.n < b.n ? a.n : b.n;
@@ -204,10 +203,12 @@ static int str_cmp(pst_str a, pst_str b)
     return a.n < b.n ? -1 : a.n > b.n;
 }
 
-static int by_key_cmp(const void *x, const void *y)
+/* qsort_r (not a global) keeps validation safe on several threads at once */
+static int by_key_cmp(const void *x, const void *y, void *set)
 {
+    const ov_set *s = set;
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    int r = str_cmp(gql_field_key(sort_set->f[a].node), gql_field_key(sort_set->f[b].node));
+    int r = str_cmp(gql_field_key(s->f[a].node), gql_field_key(s->f[b].node));
     return r ? r : (a < b ? -1 : a > b);
 }
 
@@ -229,8 +230,7 @@ static const ov_set *fields_of(gql_vctx *c, const gql_type *parent, const gql_no
         return NULL;
     for (size_t i = 0; i < s->n; i++)
         s->by_key[i] = (uint32_t)i;
-    sort_set = s;
-    qsort(s->by_key, s->n, sizeof(uint32_t), by_key_cmp);
+    qsort_r(s->by_key, s->n, sizeof(uint32_t), by_key_cmp, s);
     /* the table may have grown while collecting: store through a new lookup */
     slot = pm_slot_for(c, &c->overlap_sets, sels, NULL, 0, &found);
     if (slot)
@@ -386,10 +386,15 @@ static const char *find_conflict(gql_vctx *c, bool excl, const ov_field *a, cons
                     gql_typeref_named(tb), b->node->selections, depth + 1);
     if (!sub.n)
         return NULL;
+    /* graphql-js stops past 1000 characters and cuts there with "..." */
     pst_buf r = {0};
-    for (size_t i = 0; i < sub.n; i++)
+    for (size_t i = 0; i < sub.n && r.len <= MAX_DETAIL; i++)
         pst_buf_appendf(&r, "%ssubfields \"%.*s\" conflict because %s", i ? " and " : "",
                         PS(sub.v[i].key), sub.v[i].reason);
+    if (r.len > MAX_DETAIL) {
+        pst_buf_truncate(&r, MAX_DETAIL);
+        pst_buf_append_c(&r, "...");
+    }
     const char *out = r.failed ? NULL : arena_text(c, r.p, r.len);
     c->oom |= r.failed;
     pst_buf_free(&r);
@@ -448,8 +453,7 @@ static void conflicts_within(gql_vctx *c, ov_conflicts *l, const ov_set *s)
 static void fields_and_fragment(gql_vctx *c, ov_conflicts *l, bool excl, const ov_set *fm,
                                 gql_v_frag *f, int depth)
 {
-    if (depth >= OVERLAP_DEPTH_CAP || !work(c) ||
-        pair_seen(c, fm, f, PAIR_FIELDS_FRAGMENT, excl))
+    if (depth >= OVERLAP_DEPTH_CAP || !work(c) || pair_seen(c, fm, f, PAIR_FIELDS_FRAGMENT, excl))
         return;
     const ov_set *fm2 = fragment_fields(c, f);
     if (!fm2 || fm2 == fm)
@@ -494,8 +498,10 @@ static void between_subsets(gql_vctx *c, ov_conflicts *l, bool excl, const gql_t
 
 void gql_v_check_overlap(gql_vctx *c, const gql_type *parent, const gql_node *sels)
 {
-    /* a lone field has nothing to merge with (a lone spread may have) */
-    if (c->overlap_work >= OVERLAP_WORK_CAP || !sels || (sels->kind == GQL_FIELD && !sels->next))
+    /* as graphql-js: a lone selection is only looked at when it is an inline
+     * fragment (a lone spread was checked where the fragment is defined) */
+    if (c->overlap_work >= OVERLAP_WORK_CAP || !sels ||
+        (!sels->next && sels->kind != GQL_INLINE_FRAGMENT))
         return;
     const ov_set *s = fields_of(c, parent, sels);
     if (!s)
@@ -506,6 +512,11 @@ void gql_v_check_overlap(gql_vctx *c, const gql_type *parent, const gql_node *se
         fields_and_fragment(c, &l, false, s, s->frags[i], 0);
         for (size_t k = i + 1; k < s->n_frags; k++)
             between_fragments(c, &l, false, s->frags[i], s->frags[k], 0);
+    }
+    if (c->overlap_work >= OVERLAP_WORK_CAP && !c->overlap_aborted) {
+        /* graphql-js gives up the same way when its budget runs out */
+        c->overlap_aborted = true;
+        gql_v_error(c, 0, 0, "Validation aborted.");
     }
     for (size_t i = 0; i < l.n; i++)
         gql_v_error(c, l.v[i].node->line, l.v[i].node->col,

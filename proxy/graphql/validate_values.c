@@ -117,8 +117,7 @@ static void check_object(vcheck *v, const gql_type *t, const gql_node *n)
         if (f)
             continue;
         pst_buf b = {0};
-        pst_buf_appendf(&b, "Field \"%.*s.%.*s\" of required type \"", PS(t->name),
-                        PS(fd->name));
+        pst_buf_appendf(&b, "Field \"%.*s.%.*s\" of required type \"", PS(t->name), PS(fd->name));
         gql_typeref_print(fd->type, &b);
         pst_buf_append_c(&b, "\" was not provided.");
         report(v, n, &b);
@@ -169,8 +168,8 @@ static void check(vcheck *v, const gql_typeref *loc, const gql_typeref *t, const
     if (named->kind == GQL_TYPE_INPUT_OBJECT) {
         if (n->kind == GQL_OBJECT)
             check_object(v, named, n);
-        else
-            expected(v, loc, n);
+        else /* graphql-js names a list's item type there: the type, nullable */
+            expected(v, n->kind == GQL_LIST ? t : loc, n);
     } else if (named->kind == GQL_TYPE_ENUM) {
         check_enum(v, named, n);
     } else if (named->kind == GQL_TYPE_SCALAR) {

@@ -253,12 +253,14 @@ static size_t in_limit(http_conn *c)
     return opts(c)->max_head_bytes + (size_t)opts(c)->max_body_bytes + 16384;
 }
 
+enum { RES_OK, RES_LIMIT, RES_NOMEM };
+
 /* Makes room for `need` more bytes after len: compacts, then grows up to the
- * limit. Returns false when the limit is reached or memory runs out. */
-static bool in_reserve(http_conn *c, size_t need)
+ * limit. */
+static int in_reserve(http_conn *c, size_t need)
 {
     if (c->cap - c->len >= need)
-        return true;
+        return RES_OK;
     if (c->start > 0) {
         memmove(c->in, c->in + c->start, c->len - c->start);
         c->len -= c->start;
@@ -267,11 +269,11 @@ static bool in_reserve(http_conn *c, size_t need)
         c->start = 0;
         c->moved = true;
         if (c->cap - c->len >= need)
-            return true;
+            return RES_OK;
     }
     size_t want = c->len + need, limit = in_limit(c);
     if (want > limit)
-        return false;
+        return RES_LIMIT;
     size_t ncap = c->cap ? c->cap : IN_INITIAL;
     while (ncap < want)
         ncap *= 2;
@@ -279,11 +281,11 @@ static bool in_reserve(http_conn *c, size_t need)
         ncap = limit;
     char *p = pst_realloc(c->in, ncap);
     if (!p)
-        return false;
+        return RES_NOMEM;
     c->moved |= p != c->in;
     c->in = p;
     c->cap = ncap;
-    return true;
+    return RES_OK;
 }
 
 static void fill_request(http_conn *c, pst_str body)
@@ -346,7 +348,7 @@ static void head_done(http_conn *c)
             dispatch(c, body_off, cl);
             return;
         }
-        if (!in_reserve(c, cl - have)) {
+        if (in_reserve(c, cl - have) != RES_OK) { /* the limit was checked: memory */
             conn_error(c, 503, "out of memory");
             return;
         }
@@ -517,9 +519,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         c->read_paused = true;
         return;
     }
-    if (c->state != C_HANDLER && !in_reserve(c, c->cap > c->len ? 1 : IN_INITIAL)) {
-        conn_error(c, c->state == C_BODY ? 413 : 431,
-                   c->state == C_BODY ? "request body too large" : "request head too large");
+    int res = c->state == C_HANDLER ? RES_OK : in_reserve(c, c->cap > c->len ? 1 : IN_INITIAL);
+    if (res != RES_OK) {
+        if (res == RES_NOMEM)
+            conn_error(c, 503, "out of memory");
+        else if (c->state == C_BODY)
+            conn_error(c, 413, "request body too large");
+        else
+            conn_error(c, 431, "request head too large");
         conn_run(c);
         return;
     }

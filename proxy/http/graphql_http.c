@@ -254,7 +254,8 @@ static int parse_post(const http_request *req, pst_arena *a, http_gql_params *ou
     const char *why;
     json_t *root = load_json(req->body.p, req->body.n, a, "the request body", &why);
     if (!root)
-        return why ? request_error(err, why) : fail(err, 500, "INTERNAL", "out of memory");
+        return why ? request_error(err, why)
+                   : fail(err, 500, "INTERNAL_SERVER_ERROR", "out of memory");
     if (!json_is_object(root))
         return request_error(err, "the request body must be a JSON object");
     json_t *q = json_object_get(root, "query");
@@ -284,6 +285,8 @@ static int get_param(pst_str query, const char *name, pst_arena *a, pst_str *out
     pst_status st = http_query_param(query, name, a, out);
     if (st == PST_DECLINED)
         return 0;
+    if (st != PST_OK && http_form_valid(query))
+        return fail(err, 500, "INTERNAL_SERVER_ERROR", "out of memory");
     if (st != PST_OK)
         return request_error(err, "invalid percent-encoding in the query string");
     if (!pst_utf8_valid(out->p, out->n))
@@ -301,7 +304,8 @@ static int get_json_param(pst_str query, const char *name, pst_arena *a, json_t 
     const char *why;
     json_t *j = load_json(v.p, v.n, a, name, &why);
     if (!j)
-        return why ? request_error(err, why) : fail(err, 500, "INTERNAL", "out of memory");
+        return why ? request_error(err, why)
+                   : fail(err, 500, "INTERNAL_SERVER_ERROR", "out of memory");
     if (object_or_null(j, out))
         return request_error(err, strcmp(name, "variables") == 0
                                       ? "variables must be a JSON object or null"

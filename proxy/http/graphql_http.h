@@ -13,7 +13,9 @@
  *   absent, application/json is used: that is what legacy clients expect
  *   and what the graphql-http audits check ("SHOULD accept * / * and use
  *   application/json", "SHOULD assume application/json when accept is
- *   missing"). A media range with a charset other than utf-8 does not match.
+ *   missing"; SPEC §9 follows the audits where the draft's post-2025
+ *   watershed text would default to graphql-response+json). A media range
+ *   with a charset other than utf-8 does not match.
  *   Nothing acceptable: 406.
  * - POST needs `Content-Type: application/json` with charset utf-8 or none
  *   (else 415; application/graphql-response+json is a response type only).

@@ -519,6 +519,15 @@ pst_status http_query_param(pst_str query, const char *name, pst_arena *a, pst_s
     return PST_DECLINED;
 }
 
+bool http_form_valid(pst_str s)
+{
+    size_t i = 0;
+    while (i < s.n)
+        if (form_byte(s, &i) < 0)
+            return false;
+    return true;
+}
+
 size_t http_query_param_count(pst_str query, const char *name)
 {
     pst_str n, v;

@@ -108,6 +108,10 @@ int http_chunked_decode(http_chunked *d, const char *in, size_t len, char *out, 
  */
 pst_status http_query_param(pst_str query, const char *name, pst_arena *a, pst_str *out);
 
+/** True when every '%' in s starts a valid %XX escape (so a PST_ERROR from
+ * http_query_param on s can only mean out of memory). */
+bool http_form_valid(pst_str s);
+
 /** Counts occurrences of parameter `name` in the query (0 when absent or
  * when names cannot be decoded). Used to reject ambiguous repeats. */
 size_t http_query_param_count(pst_str query, const char *name);

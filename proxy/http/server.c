@@ -363,11 +363,11 @@ static void *worker_main(void *arg)
         next = conn_next(c);
         conn_force_close(c);
     }
+    on_post(-1, 0, w); /* work posted before the stop still runs, so it can free itself */
     if (s->o.loop_fini)
         s->o.loop_fini(w->base, w->index, s->o.ud, w->loop_ud);
     while (w->conns)
         conn_destroy(w->conns);
-    on_post(-1, 0, w); /* work posted before the stop still runs, so it can free itself */
     return NULL;
 }
 
@@ -530,8 +530,8 @@ pst_status http_server_post(http_server *s, int worker,
     else
         w->post_head = it;
     w->post_tail = it;
-    pthread_mutex_unlock(&w->post_mu);
     event_active(w->post_ev, EV_READ, 1);
+    pthread_mutex_unlock(&w->post_mu);
     return PST_OK;
 }
 

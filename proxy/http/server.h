@@ -89,8 +89,8 @@ typedef struct {
     http_handler handler;
     void *ud;
     /* Optional. loop_init runs on each worker thread before its loop starts;
-     * a non-zero return makes http_server_start fail (loop_fini is then not
-     * called for that worker). loop_fini runs on the worker thread after its
+     * a non-zero return makes http_server_start fail, and loop_fini then runs
+     * for the workers whose loop_init succeeded. loop_fini runs on the worker thread after its
      * loop ended and every connection was closed or aborted; requests still
      * unanswered when loop_fini returns are freed, so loop_fini must answer
      * or forget them. */
@@ -118,9 +118,9 @@ int http_server_workers(const http_server *s);
 
 /**
  * Runs fn(base, loop_ud, ud) on worker `worker`'s loop thread soon; safe
- * from any thread. Work accepted before http_server_stop runs at the latest
- * after loop_fini. Returns PST_ERROR when out of memory, the index is out
- * of range, or http_server_stop was called (fn will not run then).
+ * from any thread except concurrently with http_server_free. Work accepted
+ * before http_server_stop runs at the latest just before loop_fini. Returns PST_ERROR when out of
+ * memory, the index is out of range, or http_server_stop was called (fn will not run then).
  */
 pst_status http_server_post(http_server *s, int worker,
                             void (*fn)(struct event_base *base, void *loop_ud, void *ud), void *ud);
@@ -155,9 +155,11 @@ void http_respond(http_request *req, int status, const http_header *hdrs, size_t
 
 /**
  * Registers fn(req, ud) to be called, at most once and on the loop thread,
- * if the client disconnects (read EOF or socket error, including a client
- * that half-closes its sending side) or the server's grace period ends
- * before http_respond. req stays valid after the callback: the handler
+ * if the connection ends before http_respond: the client disconnects (read
+ * EOF or socket error, including a client that half-closes its sending
+ * side), an earlier response cannot be written (error or idle timeout), or
+ * the server's grace period ends. Without a callback req->aborted is still
+ * set. req stays valid after the callback: the handler
  * still calls http_respond exactly once (later or from inside fn) and may
  * use req->aborted to skip work. A later call replaces the callback.
  */

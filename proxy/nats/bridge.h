@@ -66,8 +66,10 @@ typedef struct {
     int64_t max_reconnect_wait_ms;           /* 0: 2000 */
     int64_t drain_ms;                        /* destroy drains for at most this long (0: 2000) */
     nats_flush_mode flush;
-    /* Called on nats.c's threads (never on a loop thread) when the connection
-     * state changes; must be quick and thread-safe. May be NULL. */
+    /* Called when the connection state changes, on nats.c's threads (for a
+     * first connect that succeeds inside create: on the thread calling
+     * create), never on a loop thread; must be quick and thread-safe. May be
+     * NULL. */
     void (*on_state)(nats_conn_state state, void *ud);
     void *state_ud;
 } nats_bridge_opts;

@@ -9,6 +9,33 @@ static void respond_json(http_request *req, int status, const char *body)
     http_respond(req, status, &h, 1, body, strlen(body));
 }
 
+/* 200 only with NATS connected and every issuer's keys loaded (schema and
+ * policy are loaded before the listener starts); else 503 with reasons. */
+static void respond_ready(http_request *req, pipe_runtime *rt)
+{
+    pst_buf b = {0};
+    int n = 0;
+    pst_buf_append_c(&b, "{\"status\":\"not ready\",\"reasons\":[");
+    if (!nats_bridge_connected(rt->bridge)) {
+        pst_buf_append_c(&b, "\"nats: not connected\"");
+        n++;
+    }
+    const char *issuer = rt->auth ? auth_unready_issuer(rt->auth) : NULL;
+    if (issuer) {
+        char msg[600];
+        snprintf(msg, sizeof(msg), "oidc: no keys yet from %s", issuer);
+        if (n++)
+            pst_buf_append_char(&b, ',');
+        pst_buf_append_json_str(&b, msg, strlen(msg));
+    }
+    pst_buf_append_c(&b, "]}");
+    if (n == 0)
+        respond_json(req, 200, "{\"status\":\"ready\"}");
+    else
+        respond_json(req, 503, b.failed ? "{\"status\":\"not ready\"}" : pst_buf_cstr(&b));
+    pst_buf_free(&b);
+}
+
 static void admin_handle(http_request *req, void *ud)
 {
     pipe_runtime *rt = ud;
@@ -22,12 +49,7 @@ static void admin_handle(http_request *req, void *ud)
     if (pst_str_eq_c(req->path, "/healthz")) {
         respond_json(req, 200, "{\"status\":\"ok\"}");
     } else if (pst_str_eq_c(req->path, "/readyz")) {
-        bool nats = nats_bridge_connected(rt->bridge);
-        if (nats)
-            respond_json(req, 200, "{\"status\":\"ready\"}");
-        else
-            respond_json(req, 503,
-                         "{\"status\":\"not ready\",\"reasons\":[\"nats: not connected\"]}");
+        respond_ready(req, rt);
     } else {
         respond_json(req, 404, "{\"error\":\"not found\"}");
     }

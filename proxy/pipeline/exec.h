@@ -13,7 +13,9 @@
 #include "graphql/execute.h"
 #include "http/graphql_http.h"
 #include "http/server.h"
+#include "auth/principal.h"
 #include "pipeline/runtime.h"
+#include "policy/policy.h"
 
 struct event;
 typedef struct pipe_req pipe_req;
@@ -38,6 +40,10 @@ typedef struct {
     struct event *retry_timer;
     pst_buf out;
     pipe_field_state state;
+    policy_decision field_decision;
+    policy_decision subject_decision;
+    const char *rule; /* Postern-Rule, or NULL without a policy */
+    const char *tags; /* Postern-Audit-Tags */
 } pipe_field;
 
 struct pipe_req {
@@ -55,6 +61,10 @@ struct pipe_req {
     size_t next; /* mutations: the next field to start */
     gql_errors errors;
     gql_exec_ctx cx;
+    auth_principal *who; /* NULL until authenticated */
+    policy *pol;          /* the policy this request runs under, or NULL */
+    policy_principal *pr; /* its bound roles */
+    const char *roles;    /* Postern-Roles */
     char corr[AUDIT_CORR_MAX + 1];
     audit_trace trace;
     pst_str tracestate;
@@ -64,6 +74,12 @@ struct pipe_req {
     bool finished;
     bool starting; /* inside pipe_fields_start */
 };
+
+/** Before anything is sent: decides each root field and its subject,
+ * coerces arguments, renders subjects and bodies. Fields that cannot run
+ * get their error now (and are skipped by pipe_fields_start); *denied tells
+ * whether the policy refused any. PST_OK unless out of memory. */
+pst_status pipe_fields_prepare(pipe_req *r, bool *denied);
 
 /** Starts the fields: all of them for a query; for a mutation the next one
  * (and the ones after it that end at once). Answers the client when every

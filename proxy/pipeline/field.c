@@ -9,9 +9,11 @@
 
 #include "common/log.h"
 #include "graphql/coerce.h"
+#include "graphql/jsvalue.h"
+#include "pipeline/authz.h"
 #include "pipeline/exec.h"
 
-#define MAX_HEADERS 12
+#define MAX_HEADERS 20
 
 static void send_attempt(pipe_field *f);
 
@@ -27,6 +29,18 @@ static uint32_t field_line(const pipe_field *f, uint32_t *col)
     return n->line;
 }
 
+/* A null value for f, or NULLED when its type is non-null. */
+static void null_field(pipe_field *f)
+{
+    pst_buf_reset(&f->out);
+    if (field_non_null(f)) {
+        f->state = PIPE_FIELD_NULLED;
+    } else {
+        pst_buf_append_c(&f->out, "null");
+        f->state = PIPE_FIELD_VALUE;
+    }
+}
+
 void pipe_field_fail(pipe_field *f, const char *code, const char *extensions, const char *fmt, ...)
 {
     char msg[512];
@@ -36,13 +50,7 @@ void pipe_field_fail(pipe_field *f, const char *code, const char *extensions, co
     va_end(ap);
     uint32_t col, line = field_line(f, &col);
     gql_errors_add(&f->req->errors, line, col, f->rf->path_json, code, extensions, "%s", msg);
-    pst_buf_reset(&f->out);
-    if (field_non_null(f)) {
-        f->state = PIPE_FIELD_NULLED;
-    } else {
-        pst_buf_append_c(&f->out, "null");
-        f->state = PIPE_FIELD_VALUE;
-    }
+    null_field(f);
 }
 
 static void complete(pipe_field *f, json_t *value)
@@ -68,19 +76,46 @@ static void finish(pipe_field *f)
     pipe_req_field_done(f->req, f);
 }
 
-/* Renders the subject and the body; on failure the field has failed. */
-static pst_status prepare(pipe_field *f)
+/* Postern-Rule and Postern-Audit-Tags of the decisions that allowed f. */
+static pst_status audit_strings(pipe_field *f)
 {
     pipe_req *r = f->req;
-    if (gql_coerce_arguments(r->arena, f->rf->def, f->rf->nodes[0], r->vars, &f->args, &r->errors,
-                             f->rf->path_json) != PST_OK) {
-        pipe_field_fail(f, GQL_CODE_BAD_USER_INPUT, NULL, "Invalid arguments for %s.",
+    pst_buf b = {0};
+    policy_decision_rule(&f->subject_decision, &b);
+    f->rule = b.failed ? NULL : pst_arena_strndup(r->arena, b.p ? b.p : "", b.len);
+    pst_buf_reset(&b);
+    policy_audit_tags(r->pr, &f->field_decision, &f->subject_decision, &b);
+    f->tags = b.failed ? NULL : pst_arena_strndup(r->arena, b.p ? b.p : "", b.len);
+    pst_buf_free(&b);
+    return f->rule && f->tags ? PST_OK : PST_ERROR;
+}
+
+/* Decides the field, renders the subject, decides the subject and builds
+ * the body. On failure the field has failed (with its error recorded) and
+ * *denied says whether the policy refused it. */
+static pst_status prepare(pipe_field *f, bool *denied)
+{
+    pipe_req *r = f->req;
+    if (pipe_authz_root(r, f->rf->def, &f->field_decision) != PST_OK) {
+        *denied = true;
+        pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to access %s.",
                         f->rf->def->coordinate);
+        return PST_ERROR;
+    }
+    pst_status cs = gql_coerce_arguments(r->arena, f->rf->def, f->rf->nodes[0], r->vars,
+                                         &f->args, &r->errors, f->rf->path_json);
+    if (cs != PST_OK) {
+        /* DECLINED: the coercion error is already recorded at the field */
+        if (cs == PST_ERROR)
+            pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
+        else
+            null_field(f);
         return PST_ERROR;
     }
     pst_buf subj = {0};
     nats_render_error why;
-    if (nats_template_render(f->map->subject, f->args, NULL, &subj, &why) != PST_OK) {
+    json_t *claims = r->who && !r->who->anonymous ? r->who->claims : NULL;
+    if (nats_template_render(f->map->subject, f->args, claims, &subj, &why) != PST_OK) {
         pst_buf_free(&subj);
         bool claim = why.source == NATS_RENDER_BAD_CLAIM;
         pipe_field_fail(f, claim ? GQL_CODE_FORBIDDEN : GQL_CODE_BAD_USER_INPUT, NULL,
@@ -90,15 +125,26 @@ static pst_status prepare(pipe_field *f)
     }
     f->subject = pst_arena_strndup(r->arena, subj.p ? subj.p : "", subj.len);
     pst_buf_free(&subj);
-    char *body = json_dumps(f->args, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (!f->subject || !body) {
-        free(body);
+    if (f->subject && pipe_authz_subject(r, f->subject, &f->subject_decision) != PST_OK) {
+        *denied = true;
+        pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to publish to \"%s\".",
+                        f->subject);
+        return PST_ERROR;
+    }
+    if (r->pr && audit_strings(f) != PST_OK) {
         pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
         return PST_ERROR;
     }
-    f->body_len = strlen(body);
-    f->body = pst_arena_strndup(r->arena, body, f->body_len);
-    free(body);
+    /* the body is written as JSON.stringify would (1 not 1.0) */
+    pst_buf body = {0};
+    if (!f->subject || gql_js_write_json(&body, f->args) != PST_OK) {
+        pst_buf_free(&body);
+        pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
+        return PST_ERROR;
+    }
+    f->body_len = body.len;
+    f->body = pst_arena_strndup(r->arena, body.p, body.len);
+    pst_buf_free(&body);
     if (!f->body) {
         pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "out of memory");
         return PST_ERROR;
@@ -128,6 +174,18 @@ static size_t build_headers(pipe_field *f, nats_header *h, char tp[56], char t0[
         if (ts)
             h[n++] = (nats_header){"tracestate", ts};
     }
+    if (r->who && r->who->sub)
+        h[n++] = (nats_header){"Postern-Sub", r->who->sub};
+    if (r->who && r->who->iss)
+        h[n++] = (nats_header){"Postern-Iss", r->who->iss};
+    if (r->who && r->who->client)
+        h[n++] = (nats_header){"Postern-Client", r->who->client};
+    if (r->roles)
+        h[n++] = (nats_header){"Postern-Roles", r->roles};
+    if (f->rule)
+        h[n++] = (nats_header){"Postern-Rule", f->rule};
+    if (f->tags && *f->tags)
+        h[n++] = (nats_header){"Postern-Audit-Tags", f->tags};
     return n;
 }
 
@@ -223,7 +281,7 @@ static void on_reply(const nats_reply *rep, void *ud)
         return;
     }
     json_error_t jerr;
-    json_t *v = rep->len ? json_loadb(rep->data, rep->len, JSON_DECODE_ANY, &jerr) : NULL;
+    json_t *v = rep->len ? json_loadb(rep->data, rep->len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr) : NULL;
     if (!v) {
         pipe_field_fail(f, GQL_CODE_BAD_REPLY, NULL,
                         rep->len ? "The reply on \"%s\" is not JSON." : "The reply on \"%s\" is empty.",
@@ -264,20 +322,34 @@ static void send_attempt(pipe_field *f)
 
 static void start_one(pipe_field *f)
 {
+    if (f->state != PIPE_FIELD_WAITING) { /* failed in pipe_fields_prepare */
+        finish(f);
+        return;
+    }
     f->state = PIPE_FIELD_RUNNING;
     if (!f->rf->def) { /* __typename, __schema, __type: answered here */
         complete(f, NULL);
         finish(f);
         return;
     }
-    if (!f->map || prepare(f) != PST_OK) {
-        if (!f->map)
+    send_attempt(f);
+}
+
+pst_status pipe_fields_prepare(pipe_req *r, bool *denied)
+{
+    *denied = false;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        pipe_field *f = &r->fields[i];
+        if (!f->rf->def)
+            continue;
+        if (!f->map) {
             pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "%s has no NATS mapping.",
                             f->rf->def->coordinate);
-        finish(f);
-        return;
+            continue;
+        }
+        prepare(f, denied);
     }
-    send_attempt(f);
+    return PST_OK;
 }
 
 void pipe_fields_start(pipe_req *r)

@@ -6,6 +6,8 @@
 
 #include "common/log.h"
 #include "graphql/coerce.h"
+#include "pipeline/authn.h"
+#include "pipeline/authz.h"
 #include "pipeline/exec.h"
 
 static void release_doc(void *d)
@@ -182,8 +184,13 @@ static pst_status prepare(pipe_req *r)
     }
     gql_errors verr;
     gql_errors_init(&verr, r->arena);
-    if (gql_coerce_variables(r->arena, r->loop->rt->schema, r->op, r->params.variables, &r->vars,
-                             &verr) != PST_OK) {
+    pst_status cs = gql_coerce_variables(r->arena, r->loop->rt->schema, r->op,
+                                         r->params.variables, &r->vars, &verr);
+    if (cs == PST_ERROR) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return PST_ERROR;
+    }
+    if (cs != PST_OK) {
         respond_request_error(r, &verr);
         return PST_ERROR;
     }
@@ -217,6 +224,64 @@ static pst_status setup_fields(pipe_req *r)
     return PST_OK;
 }
 
+/* 403 for a refused operation (reject_unauthorized): nothing was sent. */
+static void respond_forbidden(pipe_req *r, const char *coordinate)
+{
+    pst_buf b = {0};
+    char msg[600];
+    snprintf(msg, sizeof(msg), "Not authorized to access %s; the operation was refused.",
+             coordinate);
+    http_gql_error_body(&b, msg, GQL_CODE_FORBIDDEN);
+    if (b.failed)
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+    else
+        respond(r, 403, NULL, 0, b.p, b.len);
+    pst_buf_free(&b);
+}
+
+static const char *first_forbidden(const pipe_req *r)
+{
+    for (size_t i = 0; i < r->n_fields; i++)
+        if (r->fields[i].rf->def && r->fields[i].state != PIPE_FIELD_WAITING &&
+            r->fields[i].field_decision.status == PST_DENIED)
+            return r->fields[i].rf->def->coordinate;
+    for (size_t i = 0; i < r->n_fields; i++)
+        if (r->fields[i].subject && r->fields[i].subject_decision.status == PST_DENIED)
+            return r->fields[i].subject;
+    return "the operation";
+}
+
+/* Decides every field and subject before anything is sent (SPEC §8). */
+static pst_status authorize(pipe_req *r)
+{
+    const char *denied = NULL;
+    if (pipe_authz_begin(r) != PST_OK) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return PST_ERROR;
+    }
+    pst_status az = pipe_authz_operation(r, &denied);
+    if (az == PST_ERROR) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+        return PST_ERROR;
+    }
+    bool reject = r->loop->rt->cfg->reject_unauthorized;
+    if (az == PST_DENIED && reject) {
+        respond_forbidden(r, denied);
+        return PST_ERROR;
+    }
+    bool any_denied = false;
+    pipe_fields_prepare(r, &any_denied);
+    if (any_denied && reject) {
+        respond_forbidden(r, first_forbidden(r));
+        return PST_ERROR;
+    }
+    if (r->pr) {
+        r->cx.field_allowed = pipe_authz_field_allowed;
+        r->cx.ud = r;
+    }
+    return PST_OK;
+}
+
 static void start(pipe_req *r)
 {
     pipe_loop *L = r->loop;
@@ -239,6 +304,8 @@ static void start(pipe_req *r)
         fail_request(r, GQL_CODE_INTERNAL, "out of memory");
         return;
     }
+    if (authorize(r) != PST_OK)
+        return;
     http_request_on_abort(hr, on_abort, r);
     pipe_fields_start(r);
 }
@@ -271,6 +338,13 @@ void pipe_request_handle(http_request *hr, void *ud)
     http_gql_error herr;
     if (http_gql_parse(hr, r->arena, &r->params, &herr) != 0) {
         respond_http_error(r, &herr);
+        return;
+    }
+    pst_status s = pipe_authn_request(r);
+    if (s == PST_DENIED)
+        return;
+    if (s != PST_OK) {
+        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
         return;
     }
     start(r);

@@ -7,6 +7,8 @@
 #include "common/mem.h"
 #include "http/server.h"
 #include "pipeline/admin.h"
+#include "pipeline/authn.h"
+#include "pipeline/authz.h"
 #include "pipeline/request.h"
 
 #define DOC_CACHE_ENTRIES 1024
@@ -71,6 +73,7 @@ const pipe_mapping *pipe_runtime_mapping(const pipe_runtime *rt, const gql_field
 pst_status pipe_runtime_load(pipe_runtime *rt, cfg_config *cfg, pst_diags *diags)
 {
     memset(rt, 0, sizeof(*rt));
+    pthread_mutex_init(&rt->policy_mu, NULL);
     rt->cfg = cfg;
     rt->arena = pst_arena_create(16384);
     if (!rt->arena)
@@ -81,6 +84,13 @@ pst_status pipe_runtime_load(pipe_runtime *rt, cfg_config *cfg, pst_diags *diags
         return PST_ERROR;
     if (compile_mappings(rt, diags) != PST_OK)
         return PST_ERROR;
+    if (pipe_policy_load(rt, diags) != PST_OK)
+        return PST_ERROR;
+    const char *why = NULL;
+    if (pipe_authn_create(rt, &why) != PST_OK) {
+        pst_diags_add(diags, cfg->source, 0, 0, "oidc: %s", why ? why : "out of memory");
+        return PST_ERROR;
+    }
     if (cfg->introspection) {
         rt->intro = gql_introspection_build(rt->schema);
         if (!rt->intro) {
@@ -187,6 +197,10 @@ pst_status pipe_runtime_start(pipe_runtime *rt, const char **error)
         *error = "cannot make libevent thread-aware";
         return PST_ERROR;
     }
+    if (rt->auth && auth_ctx_start(rt->auth) != PST_OK) {
+        *error = "cannot start the JWKS fetchers";
+        return PST_ERROR;
+    }
     if (start_nats(rt, error) != PST_OK)
         return PST_ERROR;
     if (start_http(rt, error) != PST_OK)
@@ -216,6 +230,9 @@ void pipe_runtime_free(pipe_runtime *rt)
     rt->http = rt->admin = NULL;
     nats_bridge_destroy(rt->bridge);
     rt->bridge = NULL;
+    auth_ctx_destroy(rt->auth);
+    rt->auth = NULL;
+    pipe_policy_free(rt);
     gql_introspection_free(rt->intro);
     gql_schema_free(rt->schema);
     pst_arena_destroy(rt->arena);

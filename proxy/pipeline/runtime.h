@@ -6,10 +6,14 @@
 #ifndef POSTERN_PIPELINE_RUNTIME_H
 #define POSTERN_PIPELINE_RUNTIME_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/verify.h"
 #include "common/diag.h"
 #include "config/config.h"
 #include "graphql/introspect.h"
@@ -42,6 +46,19 @@ typedef struct pipe_runtime {
     struct http_server *admin;
     char instance[256];
     atomic_uint_fast64_t requests, request_errors;
+    /* the policy in force (authz.c); swapped under policy_mu on reload */
+    pthread_mutex_t policy_mu;
+    struct policy *policy;
+    dev_t policy_dev;
+    ino_t policy_ino;
+    off_t policy_size;
+    struct timespec policy_mtime;
+    atomic_uint_fast64_t policy_reloads, policy_reload_failures;
+    /* authentication (authn.c): NULL when no issuer is configured */
+    auth_ctx *auth;
+    auth_token_source *token_sources;
+    size_t n_token_sources;
+    atomic_uint_fast64_t auth_refused[AUTH_REASON_COUNT];
 } pipe_runtime;
 
 /** Per event-loop thread state (created in the HTTP server's loop hook). */

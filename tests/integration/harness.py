@@ -261,8 +261,10 @@ DEFAULT_SCHEMA = os.path.join(SOURCE_DIR, "config", "schema.graphql")
 class Postern:
     """The real postern binary with a generated config in a temp dir."""
 
+    ANONYMOUS = "oidc: {allow_anonymous: true}\n"
+
     def __init__(self, nats_url, schema_text=None, schema_path=None, extra_config="",
-                 workers=2):
+                 workers=2, auth=ANONYMOUS):
         self.dir = tempfile.mkdtemp(prefix="postern-test-")
         self.port = free_port()
         self.admin_port = free_port()
@@ -278,6 +280,7 @@ class Postern:
             f.write("workers: %d\n" % workers)
             f.write("schema: %s\n" % self.schema_path)
             f.write("nats:\n  servers: [%s]\n" % nats_url)
+            f.write(auth or "")
             f.write(extra_config)
         self.proc = None
         self.log_path = os.path.join(self.dir, "postern.log")

@@ -17,6 +17,7 @@ class Demo(unittest.TestCase):
         self.assertEqual(p.returncode, 0, out)
         self.assertIn('"id":"42"', out)
         self.assertIn("curl -s http://127.0.0.1:8080/graphql", out)
+        self.assertIn("Authorization: Bearer", out)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
  * issuers (ES256 via discovery, RS256 via jwks_uri): accepted tokens, every
  * refusal with its reason, the token cache and concurrent use. */
 #include <pthread.h>
+#include <strings.h>
 
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include "auth_test_util.h"
+#include "common/mem.h"
 #include "test.h"
 
 static dev_idp *es, *rs;
@@ -390,6 +392,86 @@ static void test_threads(void)
         free(shared_tokens[i]);
 }
 
+static const char *one_header(void *ud, const char *name)
+{
+    return strcasecmp(name, "authorization") ? NULL : ud;
+}
+
+static auth_reason authenticate(const char *value, bool anon, const char **sub)
+{
+    static char subbuf[64];
+    pst_arena *a = pst_arena_create(256);
+    auth_principal *p = NULL;
+    auth_reason why = AUTH_REASON_COUNT;
+    *sub = NULL;
+    if (auth_authenticate(nocache, AUTH_DEFAULT_SOURCES, 1, one_header, (void *)value, anon, a, &p,
+                          &why) == PST_OK) {
+        snprintf(subbuf, sizeof(subbuf), "%s", p->sub);
+        *sub = subbuf;
+    }
+    pst_arena_destroy(a);
+    return why;
+}
+
+static void test_authenticate(void)
+{
+    char *t = sign_idp(es, NULL, es_claims()), hdr[2048];
+    const char *sub;
+    snprintf(hdr, sizeof(hdr), "bearer   %s", t);
+    CHECK(authenticate(hdr, false, &sub) == AUTH_OK);
+    CHECK_STR(sub, "alice");
+    CHECK(authenticate(NULL, false, &sub) == AUTH_MISSING && !sub);
+    CHECK(authenticate("Basic dXNlcjpwYXNz", false, &sub) == AUTH_MISSING);
+    CHECK(authenticate("Bearer ", false, &sub) == AUTH_MISSING);
+    CHECK(authenticate(NULL, true, &sub) == AUTH_OK);
+    CHECK_STR(sub, "anonymous");
+    CHECK(authenticate("Basic dXNlcjpwYXNz", true, &sub) == AUTH_OK);
+    char *c = &hdr[strlen(hdr) - 3]; /* another valid base64url character in the signature */
+    *c = *c == 'A' ? 'B' : 'A';      /* a present but invalid token is refused, anonymous or not */
+    CHECK(authenticate(hdr, true, &sub) == AUTH_BAD_SIGNATURE && !sub);
+    CHECK(authenticate("Bearer a.b", true, &sub) == AUTH_MALFORMED);
+    free(t);
+}
+
+/* Every allocation of ours failing in turn: an error or a normal answer,
+ * never a crash or a leak (ASan), and nothing cached from a failed call. */
+static void test_alloc_failures(void)
+{
+    int outcomes[3] = {0};
+    for (long n = 1; n <= 12; n++) {
+        char sub[16];
+        snprintf(sub, sizeof(sub), "oom%ld", n);
+        char *t = sign_idp(es, NULL, claims_for(es_iss, sub, 300));
+        pst_arena *a = pst_arena_create(64);
+        char big[2048];
+        pst_arena_alloc(a, sizeof(big)); /* the principal needs a new block */
+        auth_principal *p = NULL;
+        auth_reason why = AUTH_REASON_COUNT;
+        pst_mem_fail_at(n);
+        pst_status s = auth_verify(ctx, t, strlen(t), a, &p, &why);
+        pst_mem_fail_at(0);
+        CHECK(s == PST_OK || s == PST_ERROR);
+        outcomes[s == PST_OK ? 0 : 1]++;
+        if (s == PST_OK)
+            CHECK(p && !strcmp(p->sub, sub));
+        pst_arena_destroy(a);
+        CHECK(verify_tok(ctx, t, NULL, 0) == AUTH_OK);
+        free(t);
+    }
+    CHECK(outcomes[0] > 0 && outcomes[1] > 0);
+    const char *why;
+    char doc[] = "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"kid\":\"a\","
+                 "\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+                 "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"}]}";
+    for (long n = 1; n <= 4; n++) {
+        pst_mem_fail_at(n);
+        auth_keyset *ks = auth_keyset_parse(doc, strlen(doc), &why);
+        pst_mem_fail_at(0);
+        CHECK(ks == NULL || ks->n == 1);
+        auth_keyset_release(ks);
+    }
+}
+
 static void test_bad_config(void)
 {
     const char *why = NULL;
@@ -439,6 +521,8 @@ int main(void)
         test_claims();
         test_cache();
         test_threads();
+        test_authenticate();
+        test_alloc_failures();
     }
     test_bad_config();
     auth_ctx_destroy(ctx);

@@ -242,6 +242,36 @@ static void test_variable_cases(void)
     }
 }
 
+/* 500 generated variable sets of random shapes, answered by graphql-js 16's
+ * getVariableValues into coerce_random_expected.txt, one per line. */
+static void test_random_variables(void)
+{
+    json_t *cases = json_load_file("tests/unit/graphql/coerce_random_cases.json", 0, NULL);
+    FILE *f = fopen("tests/unit/graphql/coerce_random_expected.txt", "r");
+    CHECK(json_array_size(cases) == 500 && f != NULL);
+    static char line[1 << 16];
+    int differ = 0;
+    for (size_t i = 0; f && i < json_array_size(cases) && fgets(line, sizeof(line), f); i++) {
+        line[strcspn(line, "\n")] = '\0';
+        json_t *c = json_array_get(cases, i), *coerced = NULL;
+        pst_arena *a = pst_arena_create(4096);
+        gql_errors errs;
+        gql_errors_init(&errs, a);
+        char *got = run_vars(a, json_string_value(json_array_get(c, 0)), json_array_get(c, 1),
+                             &coerced, &errs);
+        if (!got || strcmp(got, line) != 0) {
+            if (differ++ < 3)
+                fprintf(stderr, "random case %zu:\n  got:  %s\n  want: %s\n", i, got, line);
+        }
+        free(got);
+        pst_arena_destroy(a);
+    }
+    CHECK(differ == 0);
+    if (f)
+        fclose(f);
+    json_decref(cases);
+}
+
 static pst_status run_args(pst_arena *a, const char *q, json_t *vars, json_t **args,
                            gql_errors *errs)
 {
@@ -446,6 +476,7 @@ int main(void)
     test_inspect_and_suggestions();
     test_variable_cases();
     test_argument_cases();
+    test_random_variables();
     test_value_from_ast();
     test_deep_input();
     test_alloc_failures();

@@ -162,6 +162,14 @@ static void test_strings(void)
     ERR("\"\xed\xa0\x80\"", "Syntax Error: Invalid UTF-8 byte 0xED.", 1, 2);     /* surrogate */
     ERR("\"\xf4\x90\x80\x80\"", "Syntax Error: Invalid UTF-8 byte 0xF4.", 1, 2); /* > 10FFFF */
     ERR("\"\\\xff\"", "Syntax Error: Invalid UTF-8 byte 0xFF.", 1, 3);
+    /* the message quotes as many UTF-16 units as graphql-js does */
+    ERR("\"\\u\xc3\xa9"
+        "Dfa\"",
+        "Syntax Error: Invalid Unicode escape sequence: \"\\u\xc3\xa9"
+        "Dfa\".",
+        1, 2);
+    ERR("\"\\u{\xf0\x9f\x98\x80}\"",
+        "Syntax Error: Invalid Unicode escape sequence: \"\\u{\xf0\x9f\x98\x80\".", 1, 2);
     ERR("\"\\\xc3\xa9\"", "Syntax Error: Invalid character escape sequence: \"\\\xc3\xa9\".", 1, 2);
 }
 

@@ -102,7 +102,8 @@ static void test_example_schema(void)
     CHECK(gql_schema_field(s, s->query, PST_STR_LIT("__schema")) != NULL);
     CHECK(gql_type_field(s->query, PST_STR_LIT("__schema")) == NULL);
     gql_directive *skip = gql_schema_directive(s, PST_STR_LIT("skip"));
-    CHECK(skip && (skip->locations & (1u << GQL_LOC_FIELD)) && gql_directive_arg(skip, PST_STR_LIT("if")));
+    CHECK(skip && (skip->locations & (1u << GQL_LOC_FIELD)) &&
+          gql_directive_arg(skip, PST_STR_LIT("if")));
     CHECK(gql_schema_directive(s, PST_STR_LIT("natsRequest")) != NULL);
     CHECK(gql_schema_root(s, GQL_OP_SUBSCRIPTION) == s->subscription);
     gql_schema_free(s);
@@ -111,7 +112,8 @@ static void test_example_schema(void)
 static void test_type_errors(void)
 {
     fails("type Query { a: Nope @natsRequest(subject: \"a\") }", 1, 17, "Unknown type \"Nope\".");
-    fails(Q "type A { a: Int }\ntype A { b: Int }", 3, 1, "There can be only one type named \"A\".");
+    fails(Q "type A { a: Int }\ntype A { b: Int }", 3, 1,
+          "There can be only one type named \"A\".");
     fails(Q "scalar String", 2, 1,
           "Type \"String\" already exists in the schema. It cannot also be defined in this type "
           "definition.");
@@ -163,6 +165,12 @@ static void test_interfaces(void)
     fails(Q "interface I { a: Int }\ninterface J implements I { a: Int }\n"
             "type A implements J { a: Int }",
           4, 1, "Type A must implement I because it is implemented by J.");
+    fails(Q "type A { b: Int }\nunion U = A | A", 3, 1,
+          "Union type U can only include type A once.");
+    fails(Q "interface I { a: Int }\ntype A implements I & I { a: Int }", 3, 1,
+          "Type A can only implement I once.");
+    fails(Q "interface I implements I { a: Int }", 2, 1,
+          "Type I cannot implement itself because it would create a circular reference.");
     /* covariant field types are fine */
     gql_schema *s = load(Q "interface I { a: I }\ntype A implements I { a: A! }");
     CHECK(s != NULL);
@@ -178,8 +186,9 @@ static void test_many_errors(void)
     CHECK(s == NULL);
     CHECK(diags.count == 4);
     CHECK(has(1, 17, "Unknown type \"Nope\"."));
-    CHECK(has(2, 2, "Query.b has no @natsRequest directive: every root field needs a NATS "
-                    "mapping"));
+    CHECK(has(2, 2,
+              "Query.b has no @natsRequest directive: every root field needs a NATS "
+              "mapping"));
     CHECK(has(3, 13, "Unknown type \"Zip\"."));
     CHECK(has(4, 1, "Union type U can only include Object types, it cannot include Int."));
     fails("type Query { a: Int", 1, 20, "Syntax Error: Expected Name, found <EOF>.");
@@ -205,8 +214,8 @@ static void test_nats_mapping(void)
           "@natsRequest cannot be used on A.a: it belongs on Query and Mutation root fields");
     fails(Q "type Mutation { m: String @natsPublish(subject: \"m\") }", 2, 27,
           "Mutation.m: a @natsPublish field must return Boolean or Boolean!, not String");
-    fails(Q "type Mutation { m: Int @natsRequest(subject: \"m\") @natsPublish(subject: \"m\") }",
-          2, 51, "Mutation.m has more than one NATS directive");
+    fails(Q "type Mutation { m: Int @natsRequest(subject: \"m\") @natsPublish(subject: \"m\") }", 2,
+          51, "Mutation.m has more than one NATS directive");
     fails("type Query { a: Int @natsRequest(subject: \"a\", timeout: \"soon\") }", 1, 57,
           "Query.a: invalid timeout \"soon\": expected a positive duration such as \"500ms\" or "
           "\"2s\"");
@@ -250,16 +259,21 @@ static void test_templates(void)
           "Query.a: \"{{ claims. }}\" in subject \"a.{{ claims. }}\" must be args.NAME or "
           "claims.PATH");
     fails("input In { x: Int }\ntype Query { a(i: In): Int @natsRequest(subject: \"{{args.i}}\") }",
-          2, 50, "Query.a: subject \"{{args.i}}\" refers to \"args.i\", which is not a scalar or enum");
-    fails("input In { x: Int }\ntype Query { a(i: In): Int @natsRequest(subject: \"{{args.i.y}}\") }",
-          2, 50, "Query.a: subject \"{{args.i.y}}\" refers to \"args.i.y\", but In has no input "
-                 "field \"y\"");
+          2, 50,
+          "Query.a: subject \"{{args.i}}\" refers to \"args.i\", which is not a scalar or enum");
+    fails(
+        "input In { x: Int }\ntype Query { a(i: In): Int @natsRequest(subject: \"{{args.i.y}}\") }",
+        2, 50,
+        "Query.a: subject \"{{args.i.y}}\" refers to \"args.i.y\", but In has no input "
+        "field \"y\"");
     fails("type Query { a(i: [ID]): Int @natsRequest(subject: \"{{args.i}}\") }", 1, 52,
           "Query.a: subject \"{{args.i}}\" refers to \"args.i\", which is a list");
     fails("type Query { a: Int @natsRequest(subject: \"\") }", 1, 43,
           "Query.a: the subject must not be empty");
-    fails(Q "type Subscription { s(id: ID): Int @natsSubscribe(subjects: [\"a\", \"{{ args.x }}\"]) }",
-          2, 67, "Subscription.s: subject \"{{ args.x }}\" refers to unknown argument \"x\"");
+    fails(
+        Q
+        "type Subscription { s(id: ID): Int @natsSubscribe(subjects: [\"a\", \"{{ args.x }}\"]) }",
+        2, 67, "Subscription.s: subject \"{{ args.x }}\" refers to unknown argument \"x\"");
 }
 
 static void test_directive_declarations(void)
@@ -331,13 +345,17 @@ static void test_defaults_and_roots(void)
           "you mean the enum value \"A\"?");
     fails("input I { n: Int = \"x\" }\n" Q, 1, 20,
           "Invalid default value for I.n: Int cannot represent non-integer value: \"x\"");
-    gql_schema *s = load("schema { query: Root }\ntype Root { a: Int @natsRequest(subject: \"a\") }\n"
-                         "type Query { unrelated: Int }");
+    gql_schema *s =
+        load("schema { query: Root }\ntype Root { a: Int @natsRequest(subject: \"a\") }\n"
+             "type Query { unrelated: Int }");
     CHECK(s && pst_str_eq_c(s->query->name, "Root") && !s->mutation);
     gql_schema_free(s);
     fails("schema { query: Nope }\n" Q, 1, 17, "Unknown type \"Nope\".");
     fails("schema { query: E }\nenum E { A }", 1, 17,
           "Query root type must be Object type, it cannot be E.");
+    CHECK(diags.count == 1);
+    fails("enum Query { A }", 1, 1, "Query root type must be Object type, it cannot be Query.");
+    CHECK(diags.count == 1);
 }
 
 int main(void)

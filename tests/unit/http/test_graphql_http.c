@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/mem.h"
 #include "http/graphql_http.h"
 #include "test.h"
 
@@ -264,6 +265,43 @@ static void test_get_params(void)
     }
 }
 
+/* Every allocation failure in turn: a 500 or success, never a crash, a
+ * leak or a misleading 400. */
+static void test_out_of_memory(void)
+{
+    /* values longer than an arena block, so each one needs a new block */
+    static char raw[2048];
+    char pad[401];
+    memset(pad, '+', 400);
+    pad[400] = '\0';
+    snprintf(raw, sizeof(raw),
+             "GET /graphql?query=%%7Ba%%7D%s&operationName=Op%s&variables=%%7B%%22a%%22%%3A1%%7D%s "
+             "HTTP/1.1\r\nHost: t\r\n\r\n",
+             pad, pad, pad);
+    int ok = 0, oom = 0;
+    for (long n = 1; n <= 20; n++) {
+        fixture f;
+        http_gql_params p;
+        http_gql_error e;
+        if (load(&f, raw))
+            break;
+        pst_arena_destroy(f.arena);
+        f.arena = pst_arena_create(256);
+        pst_mem_fail_at(n);
+        int rc = http_gql_parse(&f.req, f.arena, &p, &e);
+        pst_mem_fail_at(0);
+        if (rc == 0)
+            ok++;
+        else if (e.status == 500)
+            oom++;
+        else
+            CHECK(!"unexpected status under allocation failure");
+        pst_arena_destroy(f.arena);
+    }
+    CHECK(ok > 0 && oom > 0);
+    CHECK(http_form_valid(pst_str_c("a=%41&b=+")) && !http_form_valid(pst_str_c("a=%4")));
+}
+
 static void test_helpers(void)
 {
     pst_buf b = {0};
@@ -361,6 +399,7 @@ int main(void)
     test_post_params();
     test_get_params();
     test_helpers();
+    test_out_of_memory();
     test_server();
     TEST_END();
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mem.h"
 #include "http/server.h"
 #include "test.h"
 
@@ -352,6 +353,33 @@ static void test_backpressure(int port)
     cli_close(&c);
 }
 
+/* Each allocation on the server's path failing in turn: the client gets a
+ * response or a closed connection, and the server keeps working. */
+static void test_out_of_memory(int port)
+{
+    static response r;
+    int answered = 0, dropped = 0;
+    for (long n = 1; n <= 12; n++) {
+        client c;
+        CHECK(cli_connect(&c, port) == 0);
+        pst_mem_fail_at(n);
+        cli_sends(&c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
+        int rc = cli_response(&c, &r);
+        pst_mem_fail_at(0);
+        if (rc == 0 && (r.status == 200 || r.status == 503))
+            answered++;
+        else
+            dropped++;
+        cli_close(&c);
+    }
+    CHECK(answered + dropped == 12 && dropped > 0);
+    client c;
+    CHECK(cli_connect(&c, port) == 0);
+    cli_sends(&c, "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    CHECK(cli_response(&c, &r) == 0 && r.status == 200);
+    cli_close(&c);
+}
+
 static void test_limits(int port)
 {
     client c;
@@ -412,7 +440,7 @@ static void test_timeouts(int port)
     }
     CHECK(cli_response(&c, &r) == 0 && r.status == 408);
     int64_t took = now_ms() - t0;
-    CHECK(took >= 350 && took < 2000);
+    CHECK(took >= 350 && took < 4000);
     CHECK(cli_closed(&c));
     cli_close(&c);
 
@@ -421,7 +449,7 @@ static void test_timeouts(int port)
     t0 = now_ms();
     CHECK(cli_closed(&c));
     took = now_ms() - t0;
-    CHECK(took >= 350 && took < 2000);
+    CHECK(took >= 350 && took < 4000);
     cli_close(&c);
 
     /* idle between requests */
@@ -431,7 +459,7 @@ static void test_timeouts(int port)
     t0 = now_ms();
     CHECK(cli_closed(&c));
     took = now_ms() - t0;
-    CHECK(took >= 550 && took < 2500);
+    CHECK(took >= 550 && took < 4000);
     cli_close(&c);
 
     /* a handler that takes longer than both timeouts is not cut off */
@@ -459,7 +487,7 @@ static void test_abort(int port)
     int64_t t0 = now_ms();
     wait_for(&aborts, before + 1);
     CHECK(atomic_load(&aborts) == before + 1);
-    CHECK(now_ms() - t0 < 1500);
+    CHECK(now_ms() - t0 < 3000);
 
     /* a half-close after complete requests: those answered at once are
      * delivered, then the server closes */
@@ -594,7 +622,7 @@ static void test_graceful_stop(void)
     CHECK(cli_closed(&busy));
     CHECK(cli_closed(&idle)); /* idle connections are closed at once */
     pthread_join(th, NULL);
-    CHECK(now_ms() - t0 < 2000);
+    CHECK(now_ms() - t0 < 2800);
     CHECK(atomic_load(&loop_finis) == finis + 2);
     CHECK(cli_connect(&late, port) != 0); /* no longer accepting */
     cli_close(&late);
@@ -615,11 +643,18 @@ static void test_graceful_stop(void)
     t0 = now_ms();
     http_server_stop(s, 200);
     int64_t took = now_ms() - t0;
-    CHECK(took >= 150 && took < 2000);
+    CHECK(took >= 150 && took < 4000);
     CHECK(atomic_load(&aborts) == before + 1);
     CHECK(cli_closed(&busy));
     cli_close(&busy);
     http_server_free(s);
+}
+
+static int failing_init(struct event_base *base, int worker, void *ud, void **loop_ud)
+{
+    if (worker == 1)
+        return -1;
+    return loop_init(base, worker, ud, loop_ud);
 }
 
 static void test_bad_options(void)
@@ -635,6 +670,18 @@ static void test_bad_options(void)
     o.listen = "127.0.0.1:0";
     o.workers = 0;
     CHECK(http_server_start(&o, &err) == NULL);
+
+    /* a failing loop_init fails the start; the other loops are finished */
+    int finis = atomic_load(&loop_finis);
+    o.workers = 2;
+    o.loop_init = failing_init;
+    o.loop_fini = loop_fini;
+    err = NULL;
+    CHECK(http_server_start(&o, &err) == NULL);
+    CHECK_STR(err, "loop_init failed");
+    CHECK(atomic_load(&loop_finis) == finis + 1);
+    o.loop_init = NULL;
+    o.loop_fini = NULL;
 
     /* IPv6 loopback, when the host has it */
     o.workers = 1;
@@ -657,6 +704,7 @@ int main(void)
     test_keep_alive(port);
     test_pipelining(port);
     test_backpressure(port);
+    test_out_of_memory(port);
     test_limits(port);
     test_timeouts(port);
     test_abort(port);

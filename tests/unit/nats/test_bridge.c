@@ -601,6 +601,30 @@ static void suite(nats_flush_mode mode, const char *label, bool full)
     stop_loops();
 }
 
+static void test_bad_options(void)
+{
+    const char *err = NULL;
+    nats_bridge_opts o = {0};
+    CHECK(nats_bridge_create(&o, &err) == NULL && err != NULL);
+    const char *servers[] = {url};
+    o = (nats_bridge_opts){.servers = servers, .n_servers = 1, .tls_ca = "/nonexistent/ca.pem"};
+    err = NULL;
+    CHECK(nats_bridge_create(&o, &err) == NULL && err != NULL);
+    o = (nats_bridge_opts){.servers = servers, .n_servers = 1, .tls_cert = "/nonexistent/c.pem"};
+    err = NULL;
+    CHECK(nats_bridge_create(&o, &err) == NULL && err != NULL);
+    o = (nats_bridge_opts){.servers = servers, .n_servers = 1, .nkey_seed_file = "/x.nk"};
+    err = NULL;
+    CHECK(nats_bridge_create(&o, &err) == NULL && err != NULL);
+    const char *bad[] = {"nats://127.0.0.1:notaport"};
+    o = (nats_bridge_opts){.servers = bad, .n_servers = 1};
+    err = NULL;
+    CHECK(nats_bridge_create(&o, &err) == NULL && err != NULL);
+    nats_bridge_destroy(NULL);
+    nats_loop_detach(NULL);
+    nats_bridge_cancel(NULL);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -608,6 +632,7 @@ int main(void)
     CHECK(port > 0);
     snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);
     CHECK(nats_threads_init() == PST_OK);
+    test_bad_options();
     suite(NATS_FLUSH_LOOP, "loop", true);
     suite(NATS_FLUSH_IO_THREAD, "io-thread", false);
     suite(NATS_FLUSH_ASAP, "asap", false);
