@@ -1,11 +1,14 @@
 /* postern: start-up and the command line (SPEC §3). */
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "auth/dev_idp.h"
+#include "cli/policy_cmd.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "pipeline/authz.h"
 #include "pipeline/runtime.h"
 
 #define POSTERN_VERSION "0.1.0"
@@ -15,6 +18,9 @@ static void usage(FILE *out)
     fputs("usage:\n"
           "  postern serve -c config/postern.yaml   run the sidecar (the default verb)\n"
           "  postern check -c config/postern.yaml   validate config, schema and mappings\n"
+          "  postern policy test -c CONFIG FILE...      run policy decision tests\n"
+          "  postern policy explain -c CONFIG --claims FILE|JSON --query TEXT [--variables JSON]\n"
+          "  postern policy export-nats -c CONFIG       nats-server authorization for postern's user\n"
           "  postern dev-idp [--listen 127.0.0.1:9400]   a local OIDC issuer for demos and tests\n"
           "  postern dev-idp mint --sub alice --claim groups=staff [--ttl 1h]\n"
           "  postern version\n",
@@ -75,17 +81,24 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
-/* Waits for SIGTERM or SIGINT on the main thread; the loops run on their
- * own threads, which never see these signals. */
-static void wait_for_stop(const sigset_t *set)
+/* The main thread's job while the loops serve on their own threads (which
+ * never see these signals): SIGTERM/SIGINT stop; SIGHUP, or a change of the
+ * policy file (checked every second), reloads the policy. */
+static void run_until_stopped(pipe_runtime *rt, const sigset_t *set)
 {
+    struct timespec tick = {1, 0};
     for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0)
-            continue;
+        int sig = sigtimedwait(set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             pst_log(PST_LOG_INFO, "received %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             return;
+        }
+        if (sig == SIGHUP) {
+            pst_log(PST_LOG_INFO, "received SIGHUP: reloading the policy");
+            pipe_policy_reload(rt);
+        } else if (pipe_policy_file_changed(rt)) {
+            pst_log(PST_LOG_INFO, "policy file changed: reloading");
+            pipe_policy_reload(rt);
         }
     }
 }
@@ -119,7 +132,7 @@ static int cmd_serve(int argc, char **argv)
         pipe_runtime_free(&rt);
         return 1;
     }
-    wait_for_stop(&set);
+    run_until_stopped(&rt, &set);
     pipe_runtime_stop(&rt);
     pipe_runtime_free(&rt);
     pst_log(PST_LOG_INFO, "stopped");
@@ -135,6 +148,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(verb, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(verb, "policy") == 0)
+        return cli_policy_main(argc - 1, argv + 1);
     if (strcmp(verb, "dev-idp") == 0)
         return dev_idp_main(argc - 1, argv + 1);
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {

@@ -566,6 +566,8 @@ static gql_node *parse(pst_arena *a, const char *src, size_t n, const gql_parse_
     if (!err)
         err = &scratch;
     memset(err, 0, sizeof(*err));
+    if (!src) /* an empty document, without arithmetic on NULL */
+        src = "", n = 0;
     gql_parser p;
     memset(&p, 0, sizeof(p));
     gql_lexer_init(&p.lx, a, src, n);

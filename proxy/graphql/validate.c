@@ -587,6 +587,10 @@ static void walk_spread(gql_vctx *c, const gql_type *parent, const gql_node *sel
 static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node *sels,
                             bool merge_check)
 {
+    /* on entering the set, as graphql-js: its memo of compared fragments
+     * then fills in the same order, which decides how conflicts are told */
+    if (merge_check)
+        gql_v_check_overlap(c, parent, sels);
     for (const gql_node *s = sels; s; s = s->next) {
         if (s->kind == GQL_FIELD)
             walk_field(c, parent, s);
@@ -595,8 +599,6 @@ static void walk_selections(gql_vctx *c, const gql_type *parent, const gql_node 
         else if (s->kind == GQL_FRAGMENT_SPREAD)
             walk_spread(c, parent, s);
     }
-    if (merge_check)
-        gql_v_check_overlap(c, parent, sels);
 }
 
 /* ---- subscriptions ---- */

@@ -102,6 +102,7 @@ struct nats_bridge {
     bool connected_once;
     nats_flush_mode flush;
     struct event_base *io_base; /* event-loop-driven modes only */
+    struct event *io_stop;
     pthread_t io_thread;
     bool io_running;
     io_watch io;
@@ -286,6 +287,15 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
             event_add(b->io.wr, NULL);
         pthread_mutex_unlock(&b->io.mu);
     }
+}
+
+/* Runs on the I/O thread: an active event survives until the loop runs,
+ * unlike a loopbreak sent before the loop started. */
+static void io_stop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(arg);
 }
 
 static void *io_main(void *arg)
@@ -765,7 +775,8 @@ static natsStatus set_options(nats_bridge *b, natsOptions *no, const nats_bridge
 
 static pst_status start_io(nats_bridge *b)
 {
-    if (!(b->io_base = event_base_new()))
+    if (!(b->io_base = event_base_new()) ||
+        !(b->io_stop = event_new(b->io_base, -1, 0, io_stop, b->io_base)))
         return PST_ERROR;
     if (pthread_create(&b->io_thread, NULL, io_main, b->io_base) != 0)
         return PST_ERROR;
@@ -900,9 +911,11 @@ void nats_bridge_destroy(nats_bridge *b)
     natsSubscription_Destroy(b->sub);
     natsConnection_Destroy(b->nc);
     if (b->io_running) {
-        event_base_loopbreak(b->io_base);
+        event_active(b->io_stop, 0, 0);
         pthread_join(b->io_thread, NULL);
     }
+    if (b->io_stop)
+        event_free(b->io_stop);
     if (b->io_base)
         event_base_free(b->io_base);
     while (b->dead) {

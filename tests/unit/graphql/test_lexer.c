@@ -241,6 +241,14 @@ static void test_columns(void)
     CHECK(lex("{ a(x: \"\xf0\x9f\x98\x80\") b }") == PST_OK);
     CHECK(toks[7].kind == GQL_TOK_NAME && toks[7].col == 14);
     CHECK(lex("\"\xc3\xa9\xe2\x82\xac\" x") == PST_OK && toks[1].col == 6);
+    CHECK(lex("\"\xc3\xa9\" \"\xf0\x9f\x98\x80\" x") == PST_OK && toks[1].col == 5);
+    CHECK(toks[2].col == 10);
+    CHECK(lex("\"\"\"\xf0\x9f\x98\x80\"\"\" x") == PST_OK && toks[1].col == 10);
+    CHECK(lex("\"\"\"a\n\xf0\x9f\x98\x80\"\"\" x") == PST_OK);
+    CHECK(toks[1].line == 2 && toks[1].col == 7);
+    CHECK(lex("\"\"\"\xf0\x9f\x98\x80\n\"\"\" x") == PST_OK);
+    CHECK(toks[1].line == 2 && toks[1].col == 5);
+    CHECK(lex("a \xef\xbb\xbf b") == PST_OK && toks[1].col == 5);
     ERR("\"\xf0\x9f\x98\x80\" \x07", "Syntax Error: Unexpected character: U+0007.", 1, 6);
     ERR("# \xf0\x9f\x98\x80\n  \xe2\x82\xac", "Syntax Error: Unexpected character: U+20AC.", 2, 3);
 }

@@ -392,6 +392,8 @@ static void test_errors(void)
     /* NULL limits and NULL err are allowed */
     CHECK(gql_parse_executable(arena, "{", 1, NULL, NULL) == NULL);
     CHECK(gql_parse_sdl(arena, "scalar S", 8, NULL, NULL) != NULL);
+    CHECK(gql_parse_executable(arena, NULL, 0, NULL, &err) == NULL);
+    CHECK_STR(err.message, "Syntax Error: Unexpected <EOF>.");
 }
 
 /* ---- limits ---- */

@@ -230,6 +230,16 @@ static void test_nats_mapping(void)
           "Unknown directive \"@nope\".");
     fails(Q "type A @natsRequest(subject: \"a\") { a: Int }", 2, 8,
           "Directive \"@natsRequest\" may not be used on OBJECT.");
+    /* a single string stands for a one-element list, as in input coercion */
+    gql_schema *one = load(Q "type Subscription { s(id: ID): Int @natsSubscribe(subjects: "
+                             "\"s.{{ args.id }}\") }");
+    gql_field *sf = one ? gql_type_field(one->subscription, PST_STR_LIT("s")) : NULL;
+    CHECK(sf && sf->nats.n_subjects == 1);
+    CHECK_STR(sf && sf->nats.n_subjects ? sf->nats.subjects[0] : NULL, "s.{{ args.id }}");
+    gql_schema_free(one);
+    pst_diags_free(&diags);
+    CHECK(gql_schema_load_file("config/no-such-schema.graphql", &diags) == NULL);
+    CHECK(diags.count == 1 && diags.first && strstr(diags.first->message, "cannot open schema"));
     gql_schema *s = load("type Query { a: Int @natsRequest(subject: \"a\", timeout: \"1.5s\") }");
     gql_field *a = s ? gql_type_field(s->query, PST_STR_LIT("a")) : NULL;
     CHECK(a && a->nats.timeout_ms == 1500);

@@ -944,6 +944,102 @@ static void test_example_schema(void)
     pst_diags_free(&d);
 }
 
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    pst_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        pst_buf_append(&b, chunk, n);
+    fclose(f);
+    const char *s = pst_buf_cstr(&b);
+    char *copy = s ? strdup(s) : NULL;
+    pst_buf_free(&b);
+    return copy;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Our errors for the current result as sorted "line:col message" lines in
+ * b (one per line); returns how many. */
+static size_t our_lines(pst_buf *b)
+{
+    char *lines[512];
+    size_t n = 0;
+    for (const gql_error *e = errs.first; e && n < 512; e = e->next) {
+        char *l = NULL;
+        if (asprintf(&l, "%u:%u %s", e->line, e->col, e->message) < 0)
+            break;
+        lines[n++] = l;
+    }
+    qsort(lines, n, sizeof(char *), line_cmp);
+    for (size_t i = 0; i < n; i++) {
+        pst_buf_appendf(b, "%s\n", lines[i]);
+        free(lines[i]);
+    }
+    return n;
+}
+
+/* graphql-js's errors for document i, sorted the same way. */
+static void their_lines(char *expected, size_t i, pst_buf *b)
+{
+    char head[32];
+    snprintf(head, sizeof(head), "=== %zu\n", i);
+    char *p = strstr(expected, head);
+    char *lines[512];
+    size_t n = 0;
+    for (p = p ? strchr(p, '\n') + 1 : NULL; p && *p && strncmp(p, "=== ", 4) != 0 && n < 512;) {
+        char *end = strchr(p, '\n');
+        lines[n++] = strndup(p, end ? (size_t)(end - p) : strlen(p));
+        p = end ? end + 1 : NULL;
+    }
+    qsort(lines, n, sizeof(char *), line_cmp);
+    for (size_t k = 0; k < n; k++) {
+        pst_buf_appendf(b, "%s\n", lines[k]);
+        free(lines[k]);
+    }
+}
+
+/* 241 random documents (made by a throwaway generator over this schema) with the
+ * errors graphql-js 16.15 gives for each, compared as sets. */
+static void test_random_corpus(void)
+{
+    char *docs = read_all("tests/unit/graphql/validate_random_cases.txt");
+    char *expected = read_all("tests/unit/graphql/validate_random_expected.txt");
+    CHECK(docs && expected);
+    size_t i = 0, bad = 0;
+    for (char *q = docs; q && *q; i++) {
+        char *sep = strstr(q, "\n----\n");
+        if (sep)
+            *sep = 0;
+        size_t len = strlen(q);
+        while (len && q[len - 1] == '\n')
+            q[--len] = 0;
+        run(q, NULL);
+        pst_buf ours = {0}, theirs = {0};
+        our_lines(&ours);
+        their_lines(expected, i, &theirs);
+        const char *a = pst_buf_cstr(&ours), *b = pst_buf_cstr(&theirs);
+        if (!a || !b || strcmp(a, b) != 0) {
+            if (bad++ < 3)
+                fprintf(stderr, "  document %zu: %s\n  ours:\n%s  graphql-js:\n%s", i, q, a, b);
+        }
+        pst_buf_free(&ours);
+        pst_buf_free(&theirs);
+        q = sep ? sep + 6 : NULL;
+    }
+    CHECK(i == 241);
+    CHECK(bad == 0);
+    free(docs);
+    free(expected);
+}
+
 /* One schema shared by threads validating at once: every case gives the
  * same errors as on its own. */
 static void *validate_all(void *arg)
@@ -1021,6 +1117,7 @@ int main(void)
     }
     arena = pst_arena_create(64 * 1024);
     test_cases();
+    test_random_corpus();
     test_limits();
     test_introspection();
     test_fan_out();

@@ -511,6 +511,12 @@ static void detach_job(tloop *t, void *arg)
     t->nl = NULL;
 }
 
+static void break_job(tloop *t, void *arg)
+{
+    (void)arg;
+    event_base_loopbreak(t->base);
+}
+
 static bool start_loops(void)
 {
     for (int l = 0; l < N_LOOPS; l++) {
@@ -526,7 +532,7 @@ static bool start_loops(void)
 static void stop_loops(void)
 {
     for (int l = 0; l < N_LOOPS; l++) {
-        event_base_loopbreak(loops[l].base);
+        CHECK(run_on(&loops[l], break_job, NULL));
         pthread_join(loops[l].th, NULL);
         event_base_free(loops[l].base);
     }
