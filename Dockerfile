@@ -43,7 +43,7 @@ COPY --from=build /out/usr/local/bin/postern /usr/local/bin/postern
 RUN if ldd /usr/local/bin/postern | grep 'not found'; then exit 1; fi
 COPY deploy/k8s/config/ /etc/postern/
 USER 65532:65532
-WORKDIR /nonexistent
+WORKDIR /
 
 # ---- the example service (deploy/k8s): its NATS responder on the same runtime libraries
 FROM runtime AS example-service

@@ -16,6 +16,10 @@
 //  - Native sidecars (initContainers with restartPolicy: Always) become the first regular
 //    containers: podman 4.3 runs init containers to completion, and postern never completes.
 //  - replicas: 1, and the NATS image becomes a local one (no registry here).
+//  - Probes are dropped (podman 4.3 cannot run them without systemd; prove.sh asks /healthz
+//    and /readyz itself), and so is every containerPort except postern's two, which are
+//    published on 127.0.0.1 only: podman 4.3 publishes a containerPort without hostPort on
+//    every host interface.
 //  - orders pod: hostAliases "nats" -> the NATS pod's IP (kube play has no cluster DNS);
 //    postern's ports published on 127.0.0.1; a `postern dev-idp` container as the OIDC issuer,
 //    and the ConfigMap's issuer pointed at it (jwks_min_refetch 1s so a start race costs 1s).
@@ -74,10 +78,10 @@ function adaptOrders(spec) {
   const postern = spec.containers.find((c) => c.name === "postern");
   if (!postern) fail("the orders pod has no postern container");
   spec.hostAliases = [{ ip: opt["nats-ip"], hostnames: ["nats"] }];
-  for (const p of postern.ports ?? []) {
-    if (p.name === "graphql") Object.assign(p, { hostPort: Number(opt["graphql-port"]), hostIP: "127.0.0.1" });
-    if (p.name === "admin") Object.assign(p, { hostPort: Number(opt["admin-port"]), hostIP: "127.0.0.1" });
-  }
+  const hostPorts = { graphql: opt["graphql-port"], admin: opt["admin-port"] };
+  postern.ports = (postern.ports ?? []).filter((p) => p.name in hostPorts);
+  if (postern.ports.length !== 2) fail("postern needs the ports named graphql and admin");
+  for (const p of postern.ports) Object.assign(p, { hostPort: Number(hostPorts[p.name]), hostIP: "127.0.0.1" });
   spec.containers.unshift({
     name: "dev-idp",
     image: postern.image,
@@ -116,8 +120,17 @@ for (const doc of docs) {
       doc.spec.replicas = 1;
       const moved = sidecarsToContainers(spec);
       if (moved) console.log(`${name}: ${moved} native sidecar(s) -> containers`);
-      for (const c of spec.containers)
+      for (const c of spec.containers) {
         if (/(^|\/)nats:/.test(c.image) && opt["nats-image"]) c.image = opt["nats-image"];
+        // podman 4.3 publishes every containerPort on the host, on all interfaces, when it
+        // has no hostPort; only postern's ports are published, on 127.0.0.1 (adaptOrders).
+        if (c.name !== "postern") delete c.ports;
+        // Without systemd podman cannot run probes (it logs an error); prove.sh asks
+        // /healthz and /readyz itself.
+        delete c.startupProbe;
+        delete c.readinessProbe;
+        delete c.livenessProbe;
+      }
       if (name === "orders") {
         adaptOrders(spec);
         out.orders.push(doc);

@@ -109,7 +109,7 @@ def _parse_headers(block):
 class NatsClient:
     """A minimal NATS client over the text protocol: SUB, PUB, HPUB, MSG, HMSG."""
 
-    def __init__(self, url):
+    def __init__(self, url, user=None, password=None):
         host, port = url.rsplit("//", 1)[1].split(":")
         self.sock = socket.create_connection((host, int(port)), timeout=5)
         self.sock.settimeout(None)
@@ -121,8 +121,13 @@ class NatsClient:
         self.sid = 0
         self.subs = {}
         self.pongs = queue.Queue()
+        self.errors = queue.Queue()  # "-ERR ..." lines the server sent after CONNECT
+        login = ""
+        if user is not None:
+            login = ',"user":%s,"pass":%s' % (json.dumps(user), json.dumps(password or ""))
         self._send(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,'
-                   b'"no_responders":true,"protocol":1,"name":"postern-test"}\r\nPING\r\n')
+                   b'"no_responders":true,"protocol":1,"name":"postern-test"'
+                   + login.encode() + b'}\r\nPING\r\n')
         line = self.rfile.readline()
         if not line.startswith(b"PONG"):
             raise RuntimeError("CONNECT failed: %r" % line)
@@ -146,6 +151,8 @@ class NatsClient:
                     self.pongs.put(True)
                 elif line.startswith(b"MSG") or line.startswith(b"HMSG"):
                     self._on_msg(line)
+                elif line.startswith(b"-ERR"):
+                    self.errors.put(line.decode("utf-8", "replace").strip())
         except (OSError, ValueError):
             return
 
@@ -338,6 +345,18 @@ class Postern:
         return status, rh, parsed
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def check_clean_exit(code, logs):
+    """postern must stop with 0 on SIGTERM and print no sanitizer report."""
+    for mark in SANITIZER_MARKS:
+        if mark in logs:
+            raise AssertionError("sanitizer report in postern's output:\n" + logs[-6000:])
+    if code != 0:
+        raise AssertionError("postern exited with %s:\n%s" % (code, logs[-3000:]))
+
+
 class PosternTestCase(unittest.TestCase):
     """Starts nats-server, a NATS client for responders, and postern once
     per test class. Subclasses set SCHEMA (SDL text or None for the example)
@@ -362,7 +381,11 @@ class PosternTestCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if getattr(cls, "postern", None):
+            code = cls.postern.stop()
+            logs = cls.postern.logs()
             cls.postern.cleanup()
+            cls.postern = None
+            check_clean_exit(code, logs)
         if getattr(cls, "nc", None):
             cls.nc.close()
         if getattr(cls, "nats", None):
@@ -376,3 +399,78 @@ def main():
     failed = len(r.failures) + len(r.errors)
     print("%d passed, %d failed" % (r.testsRun - failed - len(r.skipped), failed))
     raise SystemExit(1 if failed or not r.wasSuccessful() else 0)
+
+
+class DevIdp:
+    """`postern dev-idp` on a free loopback port with its own key file, and
+    tokens signed with that key by `postern dev-idp mint`."""
+
+    def __init__(self, audience="orders-api"):
+        self.dir = tempfile.mkdtemp(prefix="postern-idp-")
+        self.port = free_port()
+        self.key = os.path.join(self.dir, "key.pem")
+        self.audience = audience
+        self.proc = None
+        self.log = None
+
+    @property
+    def issuer(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "dev-idp.log"), "wb")
+        self.proc = subprocess.Popen(
+            [POSTERN, "dev-idp", "--listen", "127.0.0.1:%d" % self.port, "--key", self.key],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, proc=self.proc)
+        return self
+
+    def auth_config(self):
+        """The `oidc:` section of a postern config that trusts this issuer."""
+        return ("oidc:\n  issuers:\n    - issuer: %s\n      discovery: true\n"
+                "      audiences: [%s]\n" % (self.issuer, self.audience))
+
+    def mint(self, sub, claims=None, ttl="1h"):
+        """A signed token for sub. A str claim is passed as is (the minter
+        reads JSON-looking text as JSON); other values are sent as JSON."""
+        cmd = [POSTERN, "dev-idp", "mint", "--key", self.key, "--issuer", self.issuer,
+               "--aud", self.audience, "--sub", sub, "--ttl", ttl]
+        for name, value in (claims or {}).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            cmd += ["--claim", "%s=%s" % (name, text)]
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError("dev-idp mint failed: %s" % out.stderr.decode())
+        return out.stdout.decode().strip()
+
+    def stop(self):
+        code = None
+        if self.proc:
+            code = stop_process(self.proc)
+            self.proc = None
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return code
+
+
+def wait_ready(postern, timeout=15.0):
+    """Waits until postern's /readyz answers 200 (NATS connected, issuer keys loaded)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if postern.proc is not None and postern.proc.poll() is not None:
+            raise RuntimeError("postern exited with %s" % postern.proc.returncode)
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", postern.admin_port, timeout=2)
+            try:
+                conn.request("GET", "/readyz")
+                resp = conn.getresponse()
+                last = resp.read()
+                if resp.status == 200:
+                    return
+            finally:
+                conn.close()
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.05)
+    raise RuntimeError("postern not ready after %.1fs: %r" % (timeout, last))
