@@ -10,8 +10,11 @@
 //
 // Changes, and why:
 //  - Secrets are not played: podman 4.3 stores a played Secret as YAML but reads env
-//    secretKeyRef values as a JSON map of base64 values (podman issue #16269), so each Secret is
-//    written as that map and created with `podman secret create` (volumes read it too).
+//    secretKeyRef values as a JSON map of base64 values (podman issue #16269), while secret
+//    volumes need a v1.Secret whose `data` values it writes undecoded (and it ignores `items`
+//    and `defaultMode`). So each Secret NAME is written twice, secret-NAME.json (the map, for
+//    env) and secret-NAME-files.json (that v1.Secret), for `podman secret create`, and secret
+//    volumes refer to NAME-files.
 //  - Namespace, Service and NetworkPolicy are skipped: kube play has no equivalent.
 //  - Native sidecars (initContainers with restartPolicy: Always) become the first regular
 //    containers: podman 4.3 runs init containers to completion, and postern never completes.
@@ -105,10 +108,18 @@ function adaptPosternConfig(doc) {
 for (const doc of docs) {
   const name = doc.metadata?.name;
   switch (doc.kind) {
-    case "Secret":
-      writeFileSync(join(outDir, `secret-${name}.json`), JSON.stringify(secretMap(doc)), { mode: 0o600 });
-      console.log(`secret ${name}: for podman secret create`);
+    case "Secret": {
+      const data = secretMap(doc);
+      // podman 4.3 writes `data` values to the volume's files as they are, undecoded
+      const raw = Object.fromEntries(
+        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+      );
+      const asSecret = { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-files` }, data: raw };
+      writeFileSync(join(outDir, `secret-${name}.json`), JSON.stringify(data), { mode: 0o600 });
+      writeFileSync(join(outDir, `secret-${name}-files.json`), JSON.stringify(asSecret), { mode: 0o600 });
+      console.log(`secret ${name}: for podman secret create (and ${name}-files for volumes)`);
       break;
+    }
     case "ConfigMap":
       if (name === "postern-config") {
         adaptPosternConfig(doc);
@@ -119,6 +130,7 @@ for (const doc of docs) {
       const spec = doc.spec.template.spec;
       doc.spec.replicas = 1;
       const moved = sidecarsToContainers(spec);
+      for (const v of spec.volumes ?? []) if (v.secret) v.secret.secretName += "-files";
       if (moved) console.log(`${name}: ${moved} native sidecar(s) -> containers`);
       for (const c of spec.containers) {
         if (/(^|\/)nats:/.test(c.image) && opt["nats-image"]) c.image = opt["nats-image"];

@@ -11,11 +11,12 @@
  * bridge-owned I/O thread.
  *
  * Measured with bench/direct-client against bench/echo-responder on the
- * 2-CPU dev box under load from other builds (medians of 3 x 3-4 s runs):
- *   1 in flight:  batch p50 1.00 ms; asap 0.17-0.23 ms; loop 0.21-0.23 ms;
- *                 io-thread only 0.27-0.30 ms; plain nats.c+SendAsap 0.19-0.23
- *   64 in flight: loop 28-37k req/s; io-thread 27k; batch 23-28k; asap 20-27k;
- *                 plain nats.c 29-33k (default), 24-32k (SendAsap)
+ * 2-CPU dev box, loaded by other builds (medians of 3 runs of 4 s; the
+ * spread between runs was about +-20%):
+ *   1 in flight:  batch p50 1.00 ms; asap 0.23-0.27; loop 0.21-0.29;
+ *                 io-thread only 0.30-0.32; plain nats.c + SendAsap 0.19-0.23
+ *   64 in flight: loop 28-38k req/s (p50 1.5 ms); io-thread 27-34k;
+ *                 batch 23-28k; asap 20-27k; plain nats.c 27-33k
  */
 #include "nats/bridge.h"
 
@@ -279,6 +280,10 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
     nats_loop *l = arg;
     nats_bridge *b = l->b;
     l->flush_armed = false;
+    /* another loop may have written everything already: nats.c treats a
+     * write of nothing as a closed socket */
+    if (natsConnection_Buffered(b->nc) <= 0)
+        return;
     natsConnection_ProcessWriteEvent(b->nc);
     if (natsConnection_Buffered(b->nc) > 0 &&
         natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED) {

@@ -43,6 +43,8 @@ typedef enum {
      * on a loop thread only buffers, and that loop writes everything it
      * buffered once at the end of its current iteration (non-blocking);
      * nats.c's own writes and leftovers go through a bridge-owned I/O thread */
+    /* NOTE: with two loop threads publishing under load this mode lost the
+     * connection (nats.c closed it) in bench runs; postern uses IO_THREAD */
     NATS_FLUSH_LOOP = 0,
     NATS_FLUSH_IO_THREAD, /* as LOOP, but every write is done by the I/O thread */
     NATS_FLUSH_ASAP,      /* nats.c SendAsap: one write(2) per publish, on the caller */

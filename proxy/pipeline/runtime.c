@@ -164,6 +164,9 @@ static pst_status start_nats(pipe_runtime *rt, const char **error)
         .tls_cert = n->tls.cert,
         .tls_key = n->tls.key,
         .on_state = on_nats_state,
+        /* every write on the bridge's I/O thread: with several loops
+         * publishing, per-loop flushing lost the connection under load */
+        .flush = NATS_FLUSH_IO_THREAD,
     };
     rt->bridge = nats_bridge_create(&o, error);
     return rt->bridge ? PST_OK : PST_ERROR;

@@ -401,76 +401,97 @@ def main():
     raise SystemExit(1 if failed or not r.wasSuccessful() else 0)
 
 
-class DevIdp:
-    """`postern dev-idp` on a free loopback port with its own key file, and
-    tokens signed with that key by `postern dev-idp mint`."""
+def http_call(port, method, path, body=None, headers=None, timeout=5):
+    """One plain HTTP request to 127.0.0.1:port; (status, headers, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=dict(headers or {}))
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
 
-    def __init__(self, audience="orders-api"):
-        self.dir = tempfile.mkdtemp(prefix="postern-idp-")
+
+def wait_ready(postern, timeout=10.0):
+    """Polls postern's GET /readyz (admin port) until 200; raises with the last answer."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if postern.proc is not None and postern.proc.poll() is not None:
+            raise RuntimeError("postern exited with %s:\n%s" % (postern.proc.returncode,
+                                                                postern.logs()[-3000:]))
+        try:
+            last = http_call(postern.admin_port, "GET", "/readyz", timeout=2)
+            if last[0] == 200:
+                return
+        except OSError as e:
+            last = e
+        time.sleep(0.05)
+    raise RuntimeError("postern not ready after %.1fs: %r" % (timeout, last))
+
+
+class DevIdp:
+    """`postern dev-idp` on a free loopback port with its own key file (in
+    dir), started and stopped by PID. mint() runs `postern dev-idp mint`
+    with the same key file and issuer."""
+
+    def __init__(self, dir, alg="ES256"):
         self.port = free_port()
-        self.key = os.path.join(self.dir, "key.pem")
-        self.audience = audience
+        self.alg = alg
+        self.key_path = os.path.join(dir, "idp-%s-%d.pem" % (alg.lower(), self.port))
+        self.log_path = os.path.join(dir, "idp-%d.log" % self.port)
         self.proc = None
-        self.log = None
 
     @property
     def issuer(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self):
-        self.log = open(os.path.join(self.dir, "dev-idp.log"), "wb")
+    def start(self, timeout=10.0):
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [POSTERN, "dev-idp", "--listen", "127.0.0.1:%d" % self.port, "--key", self.key],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        wait_port(self.port, proc=self.proc)
+            [POSTERN, "dev-idp", "--listen", "127.0.0.1:%d" % self.port, "--key", self.key_path,
+             "--alg", self.alg], stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, timeout=timeout, proc=self.proc)
         return self
 
-    def auth_config(self):
-        """The `oidc:` section of a postern config that trusts this issuer."""
-        return ("oidc:\n  issuers:\n    - issuer: %s\n      discovery: true\n"
-                "      audiences: [%s]\n" % (self.issuer, self.audience))
+    def get(self, path):
+        status, _, body = http_call(self.port, "GET", path)
+        return status, body
 
-    def mint(self, sub, claims=None, ttl="1h"):
-        """A signed token for sub. A str claim is passed as is (the minter
-        reads JSON-looking text as JSON); other values are sent as JSON."""
-        cmd = [POSTERN, "dev-idp", "mint", "--key", self.key, "--issuer", self.issuer,
-               "--aud", self.audience, "--sub", sub, "--ttl", ttl]
-        for name, value in (claims or {}).items():
-            text = value if isinstance(value, str) else json.dumps(value)
-            cmd += ["--claim", "%s=%s" % (name, text)]
-        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
-        if out.returncode != 0:
-            raise RuntimeError("dev-idp mint failed: %s" % out.stderr.decode())
-        return out.stdout.decode().strip()
+    def jwks(self):
+        status, body = self.get("/jwks.json")
+        if status != 200:
+            raise RuntimeError("dev-idp /jwks.json: %d" % status)
+        return json.loads(body)
+
+    def rotate(self):
+        """POST /admin/rotate; returns the HTTP status."""
+        return http_call(self.port, "POST", "/admin/rotate", body=b"")[0]
+
+    def mint(self, sub="alice", claims=(), ttl="1h", aud=None):
+        args = [POSTERN, "dev-idp", "mint", "--key", self.key_path, "--issuer", self.issuer,
+                "--sub", sub, "--ttl", ttl]
+        if aud is not None:
+            args += ["--aud", aud]
+        for c in claims:
+            args += ["--claim", c]
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        if p.returncode != 0:
+            raise RuntimeError("dev-idp mint failed: %s" % p.stderr.decode("utf-8", "replace"))
+        return p.stdout.decode().strip()
 
     def stop(self):
+        """SIGTERM by PID; returns the exit code (None when not running)."""
         code = None
         if self.proc:
             code = stop_process(self.proc)
             self.proc = None
             self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
         return code
 
-
-def wait_ready(postern, timeout=15.0):
-    """Waits until postern's /readyz answers 200 (NATS connected, issuer keys loaded)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if postern.proc is not None and postern.proc.poll() is not None:
-            raise RuntimeError("postern exited with %s" % postern.proc.returncode)
+    def logs(self):
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", postern.admin_port, timeout=2)
-            try:
-                conn.request("GET", "/readyz")
-                resp = conn.getresponse()
-                last = resp.read()
-                if resp.status == 200:
-                    return
-            finally:
-                conn.close()
-        except OSError as e:
-            last = str(e)
-        time.sleep(0.05)
-    raise RuntimeError("postern not ready after %.1fs: %r" % (timeout, last))
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
