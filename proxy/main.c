@@ -20,7 +20,8 @@ static void usage(FILE *out)
           "  postern check -c config/postern.yaml   validate config, schema and mappings\n"
           "  postern policy test -c CONFIG FILE...      run policy decision tests\n"
           "  postern policy explain -c CONFIG --claims FILE|JSON --query TEXT [--variables JSON]\n"
-          "  postern policy export-nats -c CONFIG       nats-server authorization for postern's user\n"
+          "  postern policy export-nats -c CONFIG       nats-server authorization for postern's "
+          "user\n"
           "  postern dev-idp [--listen 127.0.0.1:9400]   a local OIDC issuer for demos and tests\n"
           "  postern dev-idp mint --sub alice --claim groups=staff [--ttl 1h]\n"
           "  postern version\n",

@@ -32,12 +32,12 @@ static int parse_args(int argc, char **argv, args *a)
     for (int i = 0; i < argc; i++) {
         const char *k = argv[i];
         const char **slot = !strcmp(k, "-c") || !strcmp(k, "--config") ? &a->config
-                            : !strcmp(k, "--claims")                     ? &a->claims
-                            : !strcmp(k, "--query")                      ? &a->query
-                            : !strcmp(k, "--variables")                  ? &a->variables
-                            : !strcmp(k, "--user")                       ? &a->user
-                            : !strcmp(k, "--password")                   ? &a->password
-                                                                         : NULL;
+                            : !strcmp(k, "--claims")                   ? &a->claims
+                            : !strcmp(k, "--query")                    ? &a->query
+                            : !strcmp(k, "--variables")                ? &a->variables
+                            : !strcmp(k, "--user")                     ? &a->user
+                            : !strcmp(k, "--password")                 ? &a->password
+                                                                       : NULL;
         if (slot) {
             if (i + 1 >= argc)
                 return -1;

@@ -111,8 +111,7 @@ static int evaluate(eval *e, const char *query)
     gql_parse_error perr;
     gql_node *doc = gql_parse_executable(e->a, query, strlen(query), NULL, &perr);
     if (!doc) {
-        snprintf(e->error, sizeof(e->error), "query %u:%u: %s", perr.line, perr.col,
-                 perr.message);
+        snprintf(e->error, sizeof(e->error), "query %u:%u: %s", perr.line, perr.col, perr.message);
         return 1;
     }
     gql_errors errs;
@@ -124,7 +123,9 @@ static int evaluate(eval *e, const char *query)
         !(op = gql_select_operation(doc, PST_STR_NULL, &why)) ||
         gql_coerce_variables(e->a, e->rt->schema, op, e->vars, &e->vars, &errs) != PST_OK) {
         snprintf(e->error, sizeof(e->error), "query: %s",
-                 errs.first ? errs.first->message : why ? why : "invalid");
+                 errs.first ? errs.first->message
+                 : why      ? why
+                            : "invalid");
         return 1;
     }
     if (policy_bind(e->rt->policy, e->claims, e->a, &e->pr) != PST_OK ||

@@ -23,8 +23,8 @@ typedef struct pipe_req pipe_req;
 typedef enum {
     PIPE_FIELD_WAITING = 0, /* not started (mutations wait their turn) */
     PIPE_FIELD_RUNNING,
-    PIPE_FIELD_VALUE,   /* out holds the value (maybe null) */
-    PIPE_FIELD_NULLED,  /* a non-null violation: data becomes null */
+    PIPE_FIELD_VALUE,  /* out holds the value (maybe null) */
+    PIPE_FIELD_NULLED, /* a non-null violation: data becomes null */
 } pipe_field_state;
 
 typedef struct {
@@ -61,7 +61,7 @@ struct pipe_req {
     size_t next; /* mutations: the next field to start */
     gql_errors errors;
     gql_exec_ctx cx;
-    auth_principal *who; /* NULL until authenticated */
+    auth_principal *who;  /* NULL until authenticated */
     policy *pol;          /* the policy this request runs under, or NULL */
     policy_principal *pr; /* its bound roles */
     const char *roles;    /* Postern-Roles */

@@ -102,8 +102,8 @@ static pst_status prepare(pipe_field *f, bool *denied)
                         f->rf->def->coordinate);
         return PST_ERROR;
     }
-    pst_status cs = gql_coerce_arguments(r->arena, f->rf->def, f->rf->nodes[0], r->vars,
-                                         &f->args, &r->errors, f->rf->path_json);
+    pst_status cs = gql_coerce_arguments(r->arena, f->rf->def, f->rf->nodes[0], r->vars, &f->args,
+                                         &r->errors, f->rf->path_json);
     if (cs != PST_OK) {
         /* DECLINED: the coercion error is already recorded at the field */
         if (cs == PST_ERROR)
@@ -275,16 +275,20 @@ static void on_reply(const nats_reply *rep, void *ud)
     }
     const char *service_error = nats_reply_header(rep, "Nats-Service-Error");
     if (service_error || nats_reply_header(rep, "Nats-Service-Error-Code")) {
-        upstream_error(f, rep, service_error && *service_error ? service_error
-                                                               : "The service returned an error.");
+        upstream_error(f, rep,
+                       service_error && *service_error ? service_error
+                                                       : "The service returned an error.");
         finish(f);
         return;
     }
     json_error_t jerr;
-    json_t *v = rep->len ? json_loadb(rep->data, rep->len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr) : NULL;
+    json_t *v =
+        rep->len ? json_loadb(rep->data, rep->len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr)
+                 : NULL;
     if (!v) {
         pipe_field_fail(f, GQL_CODE_BAD_REPLY, NULL,
-                        rep->len ? "The reply on \"%s\" is not JSON." : "The reply on \"%s\" is empty.",
+                        rep->len ? "The reply on \"%s\" is not JSON."
+                                 : "The reply on \"%s\" is empty.",
                         subject);
         finish(f);
         return;

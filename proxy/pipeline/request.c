@@ -184,8 +184,8 @@ static pst_status prepare(pipe_req *r)
     }
     gql_errors verr;
     gql_errors_init(&verr, r->arena);
-    pst_status cs = gql_coerce_variables(r->arena, r->loop->rt->schema, r->op,
-                                         r->params.variables, &r->vars, &verr);
+    pst_status cs = gql_coerce_variables(r->arena, r->loop->rt->schema, r->op, r->params.variables,
+                                         &r->vars, &verr);
     if (cs == PST_ERROR) {
         fail_request(r, GQL_CODE_INTERNAL, "out of memory");
         return PST_ERROR;

@@ -145,8 +145,7 @@ static void on_nats_state(nats_conn_state state, void *ud)
 {
     (void)ud;
     static const char *names[] = {"connected", "disconnected", "closed"};
-    pst_log(state == NATS_STATE_CONNECTED ? PST_LOG_INFO : PST_LOG_WARN, "nats %s",
-            names[state]);
+    pst_log(state == NATS_STATE_CONNECTED ? PST_LOG_INFO : PST_LOG_WARN, "nats %s", names[state]);
 }
 
 static pst_status start_nats(pipe_runtime *rt, const char **error)

@@ -1,12 +1,11 @@
 // A real third-party OpenID provider (the npm package oidc-provider) for
-// postern's integration test: it issues JWT access tokens with the
-// client_credentials grant for one resource server whose audience is
-// orders-api. Test use only: loopback, a key generated at start, a fixed
-// client secret.
+// postern's integration test: it issues JWT access tokens (RFC 9068) with
+// the client_credentials grant, for the resource indicators below. Test use
+// only: loopback, keys generated at start, a fixed client secret.
 //
 // usage: node provider.mjs PORT   (prints "listening ISSUER" when ready)
 import { generateKeyPairSync } from 'node:crypto';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
@@ -14,7 +13,13 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 const issuer = `http://127.0.0.1:${port}`;
-export const RESOURCE = 'urn:postern:orders-api';
+// resource indicator (RFC 8707) -> signing algorithm; both have aud orders-api
+const RESOURCES = {
+  'urn:postern:orders-api': 'RS256',
+  'urn:postern:orders-api:es256': 'ES256',
+};
+// a real token for another service (aud billing-api), which postern must refuse
+const OTHER_RESOURCE = 'urn:postern:billing-api';
 
 function signingKey(type, options, alg) {
   const { privateKey } = generateKeyPairSync(type, options);
@@ -38,23 +43,23 @@ const configuration = {
       signingKey('ec', { namedCurve: 'P-256' }, 'ES256'),
     ],
   },
+  cookies: { keys: ['postern-test-only-cookie-key'] },
   scopes: ['orders:read'],
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => RESOURCE,
+      defaultResource: () => 'urn:postern:orders-api',
       useGrantedResource: () => true,
       getResourceServerInfo(ctx, resourceIndicator) {
-        if (resourceIndicator !== RESOURCE) {
-          throw new Error(`unknown resource ${resourceIndicator}`);
+        const alg = resourceIndicator === OTHER_RESOURCE ? 'RS256' : RESOURCES[resourceIndicator];
+        if (!alg) {
+          throw new errors.InvalidTarget();
         }
-        // ?alg=ES256 on the token request picks the signing algorithm
-        const alg = ctx.oidc.params.alg === 'ES256' ? 'ES256' : 'RS256';
         return {
           scope: 'orders:read',
-          audience: 'orders-api',
+          audience: resourceIndicator === OTHER_RESOURCE ? 'billing-api' : 'orders-api',
           accessTokenTTL: 300,
           accessTokenFormat: 'jwt',
           jwt: { sign: { alg } },
@@ -62,7 +67,6 @@ const configuration = {
       },
     },
   },
-  extraParams: ['alg'],
 };
 
 const provider = new Provider(issuer, configuration);
