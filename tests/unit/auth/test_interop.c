@@ -105,7 +105,11 @@ static bool postern_to_cjose(auth_alg alg, int curve)
     pst_buf_append_char(&tok, '.');
     auth_b64url_append(&tok, PAYLOAD, sizeof(PAYLOAD) - 1);
     size_t in_len = tok.len;
-    char *input = strndup(tok.p, in_len);
+    char *input = malloc(in_len + 1); /* tok.p is not NUL-terminated */
+    if (input) {
+        memcpy(input, tok.p, in_len);
+        input[in_len] = '\0';
+    }
     pst_buf_append_char(&tok, '.');
     if (ck && auth_jws_sign_append(alg, pk, input, in_len, &tok) == PST_OK) {
         cjose_jws_t *jws = cjose_jws_import(tok.p, tok.len, &err);
