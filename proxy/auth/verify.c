@@ -291,12 +291,27 @@ static bool audience_ok(const issuer *is, const json_t *aud)
     return false;
 }
 
+/* True for a string with a control character (or NUL): it could not be
+ * stamped on a NATS header or logged as one line. */
+static bool has_control(const json_t *v)
+{
+    const unsigned char *p = (const unsigned char *)json_string_value(v);
+    for (size_t i = 0, n = json_string_length(v); i < n; i++)
+        if (p[i] < 0x20 || p[i] == 0x7f)
+            return true;
+    return false;
+}
+
 static auth_reason check_claims(const issuer *is, const json_t *claims, int64_t now,
                                 int64_t *exp_ms)
 {
     const json_t *sub = json_object_get(claims, "sub");
+    const json_t *azp = json_object_get(claims, "azp");
+    const json_t *client_id = json_object_get(claims, "client_id");
     int64_t nbf = 0, iat = 0;
-    if (!json_is_string(sub) || json_string_length(sub) == 0)
+    if (!json_is_string(sub) || json_string_length(sub) == 0 || has_control(sub) ||
+        (json_is_string(azp) && has_control(azp)) ||
+        (json_is_string(client_id) && has_control(client_id)))
         return AUTH_MALFORMED;
     int has_exp = numeric_date(claims, "exp", exp_ms);
     int has_nbf = numeric_date(claims, "nbf", &nbf);

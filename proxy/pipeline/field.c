@@ -98,7 +98,7 @@ static pst_status prepare(pipe_field *f, bool *denied)
     pipe_req *r = f->req;
     if (pipe_authz_root(r, f->rf->def, &f->field_decision) != PST_OK) {
         *denied = true;
-        pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to access %s.",
+        pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to access %s",
                         f->rf->def->coordinate);
         return PST_ERROR;
     }

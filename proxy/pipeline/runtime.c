@@ -70,6 +70,28 @@ const pipe_mapping *pipe_runtime_mapping(const pipe_runtime *rt, const gql_field
     return NULL;
 }
 
+/* The identity key is parsed once here: signing per message must not
+ * re-read it (SPEC §7, issue 5). */
+static pst_status load_identity(pipe_runtime *rt, pst_diags *diags)
+{
+    const cfg_identity *id = &rt->cfg->identity;
+    if (id->algorithm != CFG_ALG_ES256 && id->algorithm != CFG_ALG_RS256) {
+        pst_diags_add(diags, rt->cfg->source, 0, 0,
+                      "identity.algorithm: postern signs with ES256 or RS256 only");
+        return PST_ERROR;
+    }
+    audit_jws_alg alg = id->algorithm == CFG_ALG_RS256 ? AUDIT_JWS_RS256 : AUDIT_JWS_ES256;
+    const char *why = NULL;
+    rt->identity = id->signing_key ? audit_signer_load_pem(id->signing_key, alg, &why)
+                                   : audit_signer_generate(alg, &why);
+    if (!rt->identity) {
+        pst_diags_add(diags, id->signing_key ? id->signing_key : rt->cfg->source, 0, 0,
+                      "identity.signing_key: %s", why ? why : "out of memory");
+        return PST_ERROR;
+    }
+    return PST_OK;
+}
+
 pst_status pipe_runtime_load(pipe_runtime *rt, cfg_config *cfg, pst_diags *diags)
 {
     memset(rt, 0, sizeof(*rt));
@@ -83,6 +105,8 @@ pst_status pipe_runtime_load(pipe_runtime *rt, cfg_config *cfg, pst_diags *diags
     if (!rt->schema)
         return PST_ERROR;
     if (compile_mappings(rt, diags) != PST_OK)
+        return PST_ERROR;
+    if (load_identity(rt, diags) != PST_OK)
         return PST_ERROR;
     if (pipe_policy_load(rt, diags) != PST_OK)
         return PST_ERROR;
@@ -238,6 +262,7 @@ void pipe_runtime_free(pipe_runtime *rt)
     auth_ctx_destroy(rt->auth);
     rt->auth = NULL;
     pipe_policy_free(rt);
+    audit_signer_free(rt->identity);
     gql_introspection_free(rt->intro);
     gql_schema_free(rt->schema);
     pst_arena_destroy(rt->arena);

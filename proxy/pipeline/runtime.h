@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit/jws.h"
 #include "auth/verify.h"
 #include "common/diag.h"
 #include "config/config.h"
@@ -21,6 +22,7 @@
 #include "nats/bridge.h"
 #include "nats/subject.h"
 #include "pipeline/doc_cache.h"
+#include "pipeline/metrics.h"
 
 struct event_base;
 struct http_server;
@@ -60,6 +62,9 @@ typedef struct pipe_runtime {
     auth_token_source *token_sources;
     size_t n_token_sources;
     atomic_uint_fast64_t auth_refused[AUTH_REASON_COUNT];
+    /* signs Postern-Identity (identity.signing_key, else generated at load) */
+    audit_signer *identity;
+    pipe_metrics metrics;
 } pipe_runtime;
 
 /** Per event-loop thread state (created in the HTTP server's loop hook). */

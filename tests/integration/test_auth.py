@@ -140,18 +140,22 @@ def public_jwk(key_path, alg):
     return {"kty": "RSA", "n": b64u(n), "e": "AQAB"}
 
 
-class AttackerServer:
-    """An HTTP server on loopback serving the attacker's JWKS and certificate;
-    it records every request it gets (postern must make none)."""
+class KeyServer:
+    """An HTTP server on loopback serving a JWKS (self.jwks, may be replaced)
+    and a PEM certificate (paths ending in .pem); it records every request it
+    gets. As the attacker's server postern must never call it; as a
+    configured jwks_uri it counts postern's fetches."""
 
-    def __init__(self, jwks, cert_pem):
+    def __init__(self, jwks, cert_pem=b""):
         self.requests = []
+        self.jwks = jwks
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.requests.append(self.path)
-                body = cert_pem if self.path.endswith(".pem") else json.dumps(jwks).encode()
+                body = (cert_pem if self.path.endswith(".pem")
+                        else json.dumps(outer.jwks).encode())
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -176,15 +180,17 @@ class AttackerServer:
         self.thread.join(5)
 
 
-def auth_config(issuer, allow_anonymous=False):
+def auth_config(issuer, allow_anonymous=False, more_issuers=""):
     return ("oidc:\n"
             "  issuers:\n"
             "    - issuer: %s\n"
             "      discovery: true\n"
             "      audiences: [%s]\n"
             "      jwks_min_refetch: 1s\n"
+            "%s"
             "  allow_anonymous: %s\n"
-            "log: {level: debug}\n" % (issuer, AUDIENCE, "true" if allow_anonymous else "false"))
+            "log: {level: debug}\n" % (issuer, AUDIENCE, more_issuers,
+                                       "true" if allow_anonymous else "false"))
 
 
 class AuthCase(unittest.TestCase):
@@ -193,6 +199,7 @@ class AuthCase(unittest.TestCase):
 
     ALG = "RS256"
     ALLOW_ANONYMOUS = False
+    IDP_FIRST = True  # False: postern starts before its issuer (the test starts cls.idp)
 
     @classmethod
     def setUpClass(cls):
@@ -203,20 +210,29 @@ class AuthCase(unittest.TestCase):
         try:
             cls.nats = harness.NatsServer().start()
             cls.nc = harness.NatsClient(cls.nats.url)
-            cls.idp = harness.DevIdp(cls.dir, cls.ALG).start()
+            cls.idp = harness.DevIdp(cls.dir, cls.ALG)
+            if cls.IDP_FIRST:
+                cls.idp.start()
             cls.rec = harness.Recorder(cls.nc, ">")
             harness.responder(cls.nc, "authz.whoami", cls._whoami)
             harness.responder(cls.nc, "authz.order.*",
                               lambda m: {"id": m.subject.split(".", 2)[2]})
-            cls.postern = harness.Postern(cls.nats.url, schema_text=SCHEMA,
-                                          auth=auth_config(cls.idp.issuer, cls.ALLOW_ANONYMOUS))
+            more = cls.more_issuers()
+            cls.postern = harness.Postern(cls.nats.url, schema_text=SCHEMA, auth=auth_config(
+                cls.idp.issuer, cls.ALLOW_ANONYMOUS, more))
             cls.postern.start()
-            harness.wait_ready(cls.postern)
+            if cls.IDP_FIRST:
+                harness.wait_ready(cls.postern)
         except Exception:
             if cls.postern:
                 print(cls.postern.logs())
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def more_issuers(cls):
+        """YAML list items for issuers besides the dev-idp (started here)."""
+        return ""
 
     @staticmethod
     def _whoami(msg):
@@ -298,6 +314,18 @@ class AuthCase(unittest.TestCase):
         self.assertNotIn("errors", body, body)
         return body["data"]["whoami"]
 
+    def until_accepted(self, make_token, limit):
+        """Sends fresh tokens until one passes; returns seconds taken."""
+        t0 = time.monotonic()
+        while True:
+            status, _, body = self.send("Bearer " + make_token(), "{ whoami { sub } }")
+            if status == 200:
+                return time.monotonic() - t0
+            self.assertEqual(status, 401, body)
+            if time.monotonic() - t0 > limit:
+                self.fail("token not accepted after %.1fs" % limit)
+            time.sleep(0.1)
+
     def barrier(self):
         """A valid request through postern's NATS connection: once the
         recorder sees it, anything postern sent before it was seen too."""
@@ -314,7 +342,7 @@ class AuthCase(unittest.TestCase):
             time.sleep(0.01)
         self.fail("the barrier request never reached NATS")
 
-    def assert_refused(self, authorization, reason=None, extra_headers=None, get_url=None):
+    def assert_refused(self, authorization, reason=None, get_url=None):
         """401, the exact challenge (reason None: no `error`), an
         UNAUTHENTICATED GraphQL error, and no NATS message."""
         self.__class__.counter += 1
@@ -353,7 +381,7 @@ class AuthRS256(AuthCase):
                            "/CN=attacker", "-days", "1")
             jwk = dict(public_jwk(cls.attacker_key, cls.ALG), kid=kid_of(cls.attacker_key),
                        use="sig", alg=cls.ALG)
-            cls.attacker = AttackerServer({"keys": [jwk]}, cert)
+            cls.attacker = KeyServer({"keys": [jwk]}, cert)
         except Exception:
             cls.tearDownClass()
             raise
@@ -619,18 +647,6 @@ class AuthRotationAndOutage(AuthCase):
     def ready_status(self):
         return harness.http_call(self.postern.admin_port, "GET", "/readyz")[0]
 
-    def until_accepted(self, make_token, limit):
-        """Sends fresh tokens until one passes; returns seconds taken."""
-        t0 = time.monotonic()
-        while True:
-            status, _, body = self.send("Bearer " + make_token(), "{ whoami { sub } }")
-            if status == 200:
-                return time.monotonic() - t0
-            self.assertEqual(status, 401, body)
-            if time.monotonic() - t0 > limit:
-                self.fail("token not accepted after %.1fs" % limit)
-            time.sleep(0.1)
-
     def test_a_rotation(self):
         old_kid = kid_of(self.idp.key_path)
         old_key = os.path.join(self.dir, "before-rotation.pem")
@@ -681,6 +697,130 @@ class AuthRotationAndOutage(AuthCase):
         self.assertEqual(self.whoami(self.good(sub="carol"))["sub"], "carol")
         self.assert_refused("Bearer " + craft(self.header(), self.claims(), other),
                             "bad_signature")
+
+
+class AuthTwoIssuers(AuthCase):
+    """Two issuers at once: the dev-idp (ES256, discovery) and a plain JWKS
+    server given as jwks_uri (RS256) that counts postern's fetches. A token
+    is checked only against the keys of the issuer its `iss` names, and
+    unknown kids re-fetch at most once per jwks_min_refetch."""
+
+    ALG = "ES256"
+
+    @classmethod
+    def more_issuers(cls):
+        cls.b_key = gen_key(os.path.join(cls.dir, "b-key-1.pem"), "RS256")
+        cls.b_kid = "b-key-1"
+        cls.b_jwk = dict(public_jwk(cls.b_key, "RS256"), kid=cls.b_kid, use="sig", alg="RS256")
+        cls.b_server = KeyServer({"keys": [cls.b_jwk]})
+        cls.b_issuer = "http://127.0.0.1:%d/realms/b" % cls.b_server.port
+        return ("    - issuer: %s\n"
+                "      discovery: false\n"
+                "      jwks_uri: %s\n"
+                "      audiences: [%s]\n"
+                "      algorithms: [RS256]\n"
+                "      jwks_min_refetch: 1s\n" % (cls.b_issuer, cls.b_server.url("/jwks.json"),
+                                                   AUDIENCE))
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            if getattr(cls, "b_server", None):
+                cls.b_server.stop()
+                cls.b_server = None
+
+    def b_token(self, key=None, kid=None, alg="RS256", **claims):
+        c = self.claims(iss=self.b_issuer, **claims)
+        return craft({"alg": alg, "typ": "JWT", "kid": kid or self.b_kid}, c, key or self.b_key)
+
+    def fetches(self):
+        return len([p for p in self.b_server.requests if p == "/jwks.json"])
+
+    def test_a_each_issuer_its_own_keys(self):
+        self.assertGreaterEqual(self.fetches(), 1)
+        self.assertEqual(self.whoami(self.b_token(sub="bob", azp="b-cli")),
+                         {"sub": "bob", "iss": self.b_issuer, "client": "b-cli"})
+        self.assertEqual(self.whoami(self.good(sub="alice"))["iss"], self.idp.issuer)
+        a_kid = kid_of(self.idp.key_path)
+        # iss names the dev-idp (RS256 and ES256 allowed), key and kid are issuer b's
+        tok = craft({"alg": "RS256", "kid": self.b_kid}, self.claims(), self.b_key)
+        self.assert_refused("Bearer " + tok, "unknown_kid")
+        # iss names b, key and kid are the dev-idp's
+        tok = self.b_token(key=self.idp.key_path, kid=a_kid, alg="ES256")
+        self.assert_refused("Bearer " + tok, "bad_algorithm")  # ES256 not allowed for b
+        self.assert_refused("Bearer " + self.b_token(kid=a_kid), "unknown_kid")
+        self.assert_refused("Bearer " + self.b_token(aud="billing-api"), "bad_audience")
+
+    def test_b_unknown_kid_refetch_is_rate_limited(self):
+        time.sleep(MIN_REFETCH_S + 0.2)  # no fetch was asked for within the interval
+        before = self.fetches()
+        other = self.other_key("RS256")
+        t0 = time.monotonic()
+        for i in range(15):
+            self.assert_refused("Bearer " + self.b_token(key=other, kid="nope-%d" % i),
+                                "unknown_kid")
+        self.assertLess(time.monotonic() - t0, MIN_REFETCH_S * 15, "requests too slow to tell")
+        time.sleep(0.3)
+        # 15 unknown kids within the interval: one fetch per interval at most
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(self.fetches() - before, 1)
+        self.assertLessEqual(self.fetches() - before, 1 + int(elapsed / MIN_REFETCH_S))
+        # a bad signature under a known kid never makes postern fetch
+        time.sleep(MIN_REFETCH_S + 0.2)
+        before = self.fetches()
+        for _ in range(10):
+            self.assert_refused("Bearer " + self.b_token(key=other), "bad_signature")
+        time.sleep(0.3)
+        self.assertEqual(self.fetches(), before)
+
+    def test_c_new_key_at_jwks_uri_picked_up(self):
+        time.sleep(MIN_REFETCH_S + 0.2)
+        key2 = os.path.join(self.dir, "b-key-2.pem")
+        gen_key(key2, "RS256")
+        jwk2 = dict(public_jwk(key2, "RS256"), kid="b-key-2", use="sig", alg="RS256")
+        self.b_server.jwks = {"keys": [self.b_jwk, jwk2]}
+        took = self.until_accepted(lambda: self.b_token(key=key2, kid="b-key-2", sub="new"),
+                                   MIN_REFETCH_S + 4)
+        self.assertLess(took, MIN_REFETCH_S + 4)
+        # a key removed from the JWKS is refused once postern has re-fetched
+        self.b_server.jwks = {"keys": [self.b_jwk]}
+        time.sleep(MIN_REFETCH_S + 0.2)
+        self.assert_refused("Bearer " + self.b_token(kid="gone"), "unknown_kid")  # re-fetch
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            status, rh, _ = self.send("Bearer " + self.b_token(key=key2, kid="b-key-2"),
+                                      "{ whoami { sub } }")
+            if status == 401:
+                break
+            time.sleep(0.1)
+        self.assertEqual(status, 401)
+        self.assertEqual(rh["www-authenticate"], invalid_challenge("unknown_kid"))
+
+
+class AuthIssuerLate(AuthCase):
+    """postern starts while its issuer is down: not ready, tokens refused,
+    nothing sent; once the issuer is up, keys load without a restart."""
+
+    ALG = "ES256"
+    IDP_FIRST = False
+
+    def test_ready_once_issuer_up(self):
+        gen_key(self.idp.key_path, "ES256")  # the dev-idp will load this key
+        status, _, body = harness.http_call(self.postern.admin_port, "GET", "/readyz")
+        self.assertEqual(status, 503, body)
+        self.assertIn("oidc: no keys yet from " + self.idp.issuer, json.loads(body)["reasons"])
+        tok = self.good(sub="alice")
+        status, rh, body = self.send("Bearer " + tok, "{ whoami { sub } }")
+        self.assertEqual(status, 401, body)
+        self.assertEqual(rh["www-authenticate"], invalid_challenge("unknown_kid"))
+        self.assertFalse([m for m in self.rec.msgs if m.subject == "authz.whoami"])
+        self.idp.start()
+        self.assertEqual(kid_of(self.idp.key_path), self.idp.jwks()["keys"][0]["kid"])
+        harness.wait_ready(self.postern, timeout=MIN_REFETCH_S + 5)
+        self.assertEqual(self.whoami(tok)["sub"], "alice")
+        self.assertIn("key fetch failed", self.postern.logs())
 
 
 if __name__ == "__main__":
