@@ -202,7 +202,11 @@ pst_status policy_export_nats(const policy *p, const char *user, const char *pas
         st = pst_buf_append_json_str(out, user, strlen(user));
     if (st == PST_OK)
         st = pst_buf_append_c(out, "\n      password: ");
-    if (st == PST_OK)
+    /* "$NAME" stays a bare variable reference: nats-server reads it from the
+     * environment and refuses to start when it is unset (fails closed) */
+    if (st == PST_OK && password[0] == '$')
+        st = pst_buf_append_c(out, password);
+    else if (st == PST_OK)
         st = pst_buf_append_json_str(out, password, strlen(password));
     if (st == PST_OK)
         st = pst_buf_append_c(out, "\n      permissions: {\n");

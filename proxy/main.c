@@ -88,6 +88,7 @@ static int cmd_check(int argc, char **argv)
 static void run_until_stopped(pipe_runtime *rt, const sigset_t *set)
 {
     struct timespec tick = {1, 0};
+    time_t last_check = time(NULL);
     for (;;) {
         int sig = sigtimedwait(set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
@@ -97,9 +98,14 @@ static void run_until_stopped(pipe_runtime *rt, const sigset_t *set)
         if (sig == SIGHUP) {
             pst_log(PST_LOG_INFO, "received SIGHUP: reloading the policy");
             pipe_policy_reload(rt);
-        } else if (pipe_policy_file_changed(rt)) {
-            pst_log(PST_LOG_INFO, "policy file changed: reloading");
-            pipe_policy_reload(rt);
+        }
+        /* at most once a second, whatever signals arrive in between */
+        if (time(NULL) != last_check) {
+            last_check = time(NULL);
+            if (pipe_policy_file_changed(rt)) {
+                pst_log(PST_LOG_INFO, "policy file changed: reloading");
+                pipe_policy_reload(rt);
+            }
         }
     }
 }

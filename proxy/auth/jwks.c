@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -126,7 +127,7 @@ const auth_key *auth_keyset_find(const auth_keyset *ks, const char *kid, size_t 
 static bool host_is_loopback(const char *host)
 {
     unsigned char a[16];
-    if (!strcmp(host, "localhost"))
+    if (!strcasecmp(host, "localhost")) /* host names are case-insensitive */
         return true;
     if (inet_pton(AF_INET, host, a) == 1)
         return a[0] == 127;
@@ -303,7 +304,10 @@ static const char *discover(auth_jwks *j)
         const char *iss = json_string_value(json_object_get(doc, "issuer"));
         const char *uri = json_string_value(json_object_get(doc, "jwks_uri"));
         err = "discovery document without jwks_uri";
-        if (iss && strcmp(iss, j->issuer) != 0)
+        /* OpenID Connect Discovery 1.0 §4.3: `issuer` must equal the issuer */
+        if (!iss)
+            err = "discovery document without issuer";
+        else if (strcmp(iss, j->issuer) != 0)
             err = "discovery document names another issuer";
         else if (uri) {
             err = NULL;

@@ -36,6 +36,28 @@ static void respond_ready(http_request *req, pipe_runtime *rt)
     pst_buf_free(&b);
 }
 
+static void respond_metrics(http_request *req, pipe_runtime *rt)
+{
+    pst_buf b = {0};
+    if (pipe_metrics_write(rt, &b) != PST_OK) {
+        respond_json(req, 500, "{\"error\":\"out of memory\"}");
+    } else {
+        http_header h = {PST_STR_LIT("Content-Type"),
+                         PST_STR_LIT("text/plain; version=0.0.4; charset=utf-8")};
+        http_respond(req, 200, &h, 1, b.p, b.len);
+    }
+    pst_buf_free(&b);
+}
+
+/* The public identity key responders verify Postern-Identity with. */
+static void respond_jwks(http_request *req, pipe_runtime *rt)
+{
+    const char *jwks = rt->identity ? audit_signer_jwks(rt->identity) : "{\"keys\":[]}";
+    http_header h[2] = {{PST_STR_LIT("Content-Type"), PST_STR_LIT("application/jwk-set+json")},
+                        {PST_STR_LIT("Cache-Control"), PST_STR_LIT("max-age=300")}};
+    http_respond(req, 200, h, 2, jwks, strlen(jwks));
+}
+
 static void admin_handle(http_request *req, void *ud)
 {
     pipe_runtime *rt = ud;
@@ -50,6 +72,10 @@ static void admin_handle(http_request *req, void *ud)
         respond_json(req, 200, "{\"status\":\"ok\"}");
     } else if (pst_str_eq_c(req->path, "/readyz")) {
         respond_ready(req, rt);
+    } else if (pst_str_eq_c(req->path, "/metrics")) {
+        respond_metrics(req, rt);
+    } else if (pst_str_eq_c(req->path, "/.well-known/jwks.json")) {
+        respond_jwks(req, rt);
     } else {
         respond_json(req, 404, "{\"error\":\"not found\"}");
     }

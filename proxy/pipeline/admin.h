@@ -1,7 +1,9 @@
 /**
- * The admin listener (SPEC §9): /healthz (200 while the loops run) and
- * /readyz (200 only with NATS connected and the schema loaded; else 503
- * with the reasons). One event-loop thread of its own.
+ * The admin listener (SPEC §9): /healthz (200 while the loops run),
+ * /readyz (200 only with NATS connected and every issuer's keys loaded;
+ * else 503 with the reasons), /metrics (Prometheus text) and
+ * /.well-known/jwks.json (the identity key). One event-loop thread of its
+ * own.
  */
 #ifndef POSTERN_PIPELINE_ADMIN_H
 #define POSTERN_PIPELINE_ADMIN_H

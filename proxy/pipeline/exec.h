@@ -44,6 +44,8 @@ typedef struct {
     policy_decision subject_decision;
     const char *rule; /* Postern-Rule, or NULL without a policy */
     const char *tags; /* Postern-Audit-Tags */
+    int64_t sent_ms;  /* when its first message was sent; 0 = never (access log) */
+    bool forbidden;   /* refused by the policy or for a missing claim */
 } pipe_field;
 
 struct pipe_req {

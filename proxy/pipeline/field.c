@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "audit/identity.h"
 #include "common/log.h"
 #include "graphql/coerce.h"
 #include "graphql/jsvalue.h"
 #include "pipeline/authz.h"
 #include "pipeline/exec.h"
 
-#define MAX_HEADERS 20
+/* the 16 stamped headers plus forward_headers */
+#define MAX_HEADERS 48
 
 static void send_attempt(pipe_field *f);
 
@@ -97,7 +100,7 @@ static pst_status prepare(pipe_field *f, bool *denied)
 {
     pipe_req *r = f->req;
     if (pipe_authz_root(r, f->rf->def, &f->field_decision) != PST_OK) {
-        *denied = true;
+        *denied = f->forbidden = true;
         pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to access %s",
                         f->rf->def->coordinate);
         return PST_ERROR;
@@ -118,6 +121,8 @@ static pst_status prepare(pipe_field *f, bool *denied)
     if (nats_template_render(f->map->subject, f->args, claims, &subj, &why) != PST_OK) {
         pst_buf_free(&subj);
         bool claim = why.source == NATS_RENDER_BAD_CLAIM;
+        if (claim) /* a missing or unsafe claim is a refusal, not bad input */
+            *denied = f->forbidden = true;
         pipe_field_fail(f, claim ? GQL_CODE_FORBIDDEN : GQL_CODE_BAD_USER_INPUT, NULL,
                         "Cannot build the NATS subject for %s: %s %s.", f->rf->def->coordinate,
                         why.placeholder ? why.placeholder : "subject", why.message);
@@ -126,7 +131,7 @@ static pst_status prepare(pipe_field *f, bool *denied)
     f->subject = pst_arena_strndup(r->arena, subj.p ? subj.p : "", subj.len);
     pst_buf_free(&subj);
     if (f->subject && pipe_authz_subject(r, f->subject, &f->subject_decision) != PST_OK) {
-        *denied = true;
+        *denied = f->forbidden = true;
         pipe_field_fail(f, GQL_CODE_FORBIDDEN, NULL, "Not authorized to publish to \"%s\".",
                         f->subject);
         return PST_ERROR;
@@ -152,15 +157,64 @@ static pst_status prepare(pipe_field *f, bool *denied)
     return PST_OK;
 }
 
-/* The headers of SPEC §7 that postern knows before authentication and
- * policy are wired in; every attempt gets its own span, time and deadline. */
+/* Postern-Identity for one message: signed per message (its own time,
+ * deadline and jti); NULL when it cannot be signed (counted, and the
+ * message goes without it, so responders that verify refuse it). */
+static const char *identity_header(pipe_field *f, int64_t now, int64_t deadline)
+{
+    pipe_req *r = f->req;
+    pipe_runtime *rt = r->loop->rt;
+    audit_identity_claims c = {.iss = rt->instance,
+                               .sub = r->who ? r->who->sub : NULL,
+                               .roles = r->roles,
+                               .corr = r->corr,
+                               .subject = f->subject,
+                               .body = f->body,
+                               .body_len = f->body_len,
+                               .now_ms = now,
+                               .deadline_ms = deadline};
+    pst_buf b = {0};
+    const char *tok = NULL;
+    if (rt->identity && audit_identity_sign(rt->identity, &c, &b) == PST_OK)
+        tok = pst_arena_strndup(r->arena, b.p, b.len);
+    pst_buf_free(&b);
+    if (!tok)
+        atomic_fetch_add_explicit(&rt->metrics.identity_failures, 1, memory_order_relaxed);
+    return tok;
+}
+
+/* The client headers named by forward_headers (config refuses
+ * Authorization and Postern-*), minus the ones postern stamps itself. */
+static size_t forward_headers(pipe_field *f, nats_header *h, size_t n)
+{
+    pipe_req *r = f->req;
+    const cfg_config *c = r->loop->rt->cfg;
+    for (size_t i = 0; i < c->n_forward_headers && n < MAX_HEADERS; i++) {
+        const char *name = c->forward_headers[i];
+        if (!strcasecmp(name, "X-Correlation-ID") || !strcasecmp(name, "traceparent") ||
+            !strcasecmp(name, "tracestate"))
+            continue;
+        pst_str v = http_request_header(r->http, name);
+        if (!v.p || memchr(v.p, '\r', v.n) || memchr(v.p, '\n', v.n))
+            continue;
+        char *value = pst_arena_strndup(r->arena, v.p, v.n);
+        if (value)
+            h[n++] = (nats_header){name, value};
+    }
+    return n;
+}
+
+/* The headers of SPEC §7; every attempt gets its own span, time, deadline
+ * and signed identity. Client Postern-* and Authorization headers are never
+ * copied: only these and forward_headers are sent. */
 static size_t build_headers(pipe_field *f, nats_header *h, char tp[56], char t0[25], char t1[25])
 {
     pipe_req *r = f->req;
     int64_t now = audit_now_ms();
+    int64_t deadline = now + f->map->timeout_ms;
     audit_trace_child(&r->trace, tp);
     audit_rfc3339_ms(now, t0);
-    audit_rfc3339_ms(now + f->map->timeout_ms, t1);
+    audit_rfc3339_ms(deadline, t1);
     size_t n = 0;
     h[n++] = (nats_header){"X-Correlation-ID", r->corr};
     h[n++] = (nats_header){"traceparent", tp};
@@ -186,7 +240,12 @@ static size_t build_headers(pipe_field *f, nats_header *h, char tp[56], char t0[
         h[n++] = (nats_header){"Postern-Rule", f->rule};
     if (f->tags && *f->tags)
         h[n++] = (nats_header){"Postern-Audit-Tags", f->tags};
-    return n;
+    const char *identity = identity_header(f, now, deadline);
+    if (identity)
+        h[n++] = (nats_header){"Postern-Identity", identity};
+    if (!f->sent_ms)
+        f->sent_ms = now;
+    return forward_headers(f, h, n);
 }
 
 static bool may_retry(const pipe_field *f)

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "graphql/coerce.h"
+#include "pipeline/access_log.h"
 #include "pipeline/authn.h"
 #include "pipeline/authz.h"
 #include "pipeline/exec.h"
@@ -32,15 +33,7 @@ static void respond(pipe_req *r, int status, const http_header *extra, size_t n_
     for (size_t i = 0; i < n_extra && n < 4; i++)
         h[n++] = extra[i];
     r->finished = true;
-    if (pst_log_enabled(PST_LOG_INFO)) {
-        char fields[512];
-        snprintf(fields, sizeof(fields),
-                 "\"corr\":\"%s\",\"method\":\"%.*s\",\"operation\":\"%s\",\"status\":%d,"
-                 "\"fields\":%zu,\"errors\":%zu,\"ms\":%lld",
-                 r->corr, (int)r->http->method.n, r->http->method.p, r->op_header, status,
-                 r->n_fields, r->errors.count, (long long)(audit_now_ms() - r->start_ms));
-        pst_log_fields(PST_LOG_INFO, "request", fields);
-    }
+    pipe_access_log(r, status);
     http_respond(r->http, status, h, n, body, len);
 }
 
@@ -241,13 +234,12 @@ static void respond_forbidden(pipe_req *r, const char *coordinate)
 
 static const char *first_forbidden(const pipe_req *r)
 {
-    for (size_t i = 0; i < r->n_fields; i++)
-        if (r->fields[i].rf->def && r->fields[i].state != PIPE_FIELD_WAITING &&
-            r->fields[i].field_decision.status == PST_DENIED)
-            return r->fields[i].rf->def->coordinate;
-    for (size_t i = 0; i < r->n_fields; i++)
-        if (r->fields[i].subject && r->fields[i].subject_decision.status == PST_DENIED)
-            return r->fields[i].subject;
+    for (size_t i = 0; i < r->n_fields; i++) {
+        const pipe_field *f = &r->fields[i];
+        if (f->forbidden) /* the subject when that was refused, else the field */
+            return f->subject && f->subject_decision.status == PST_DENIED ? f->subject
+                                                                          : f->rf->def->coordinate;
+    }
     return "the operation";
 }
 

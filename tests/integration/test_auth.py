@@ -49,6 +49,10 @@ DESC = {
 }
 
 
+def tok_exp(token):
+    return json.loads(b64u_decode(token.split(".")[1]))["exp"]
+
+
 def invalid_challenge(reason):
     return CHALLENGE + ', error="invalid_token", error_description="%s"' % DESC[reason]
 
@@ -141,21 +145,23 @@ def public_jwk(key_path, alg):
 
 
 class KeyServer:
-    """An HTTP server on loopback serving a JWKS (self.jwks, may be replaced)
-    and a PEM certificate (paths ending in .pem); it records every request it
-    gets. As the attacker's server postern must never call it; as a
-    configured jwks_uri it counts postern's fetches."""
+    """An HTTP server on loopback serving JSON documents by path (self.docs,
+    may be changed), a JWKS (self.jwks) for any other path and a PEM
+    certificate (paths ending in .pem); it records every request it gets. As
+    the attacker's server postern must never call it; as a configured
+    issuer it counts postern's fetches."""
 
-    def __init__(self, jwks, cert_pem=b""):
+    def __init__(self, jwks, cert_pem=b"", docs=None):
         self.requests = []
         self.jwks = jwks
+        self.docs = dict(docs or {})
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.requests.append(self.path)
-                body = (cert_pem if self.path.endswith(".pem")
-                        else json.dumps(outer.jwks).encode())
+                doc = outer.docs.get(self.path, outer.jwks)
+                body = cert_pem if self.path.endswith(".pem") else json.dumps(doc).encode()
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -180,17 +186,34 @@ class KeyServer:
         self.thread.join(5)
 
 
-def auth_config(issuer, allow_anonymous=False, more_issuers=""):
+def auth_config(issuer, allow_anonymous=False, more_issuers="", leeway=None):
     return ("oidc:\n"
             "  issuers:\n"
             "    - issuer: %s\n"
             "      discovery: true\n"
             "      audiences: [%s]\n"
             "      jwks_min_refetch: 1s\n"
-            "%s"
+            "%s%s"
             "  allow_anonymous: %s\n"
-            "log: {level: debug}\n" % (issuer, AUDIENCE, more_issuers,
-                                       "true" if allow_anonymous else "false"))
+            "log: {level: debug}\n" % (issuer, AUDIENCE,
+                                       "      leeway: %s\n" % leeway if leeway else "",
+                                       more_issuers, "true" if allow_anonymous else "false"))
+
+
+def leaks(tokens, logs, msgs):
+    """Where any part (24+ characters) of any token appears in postern's log
+    or in a NATS message postern sent (header or body)."""
+    found = []
+    for tok in tokens:
+        for part in (p for p in tok.split(".") if len(p) >= 24):
+            if part in logs:
+                found.append("token in postern's log: %s..." % part[:30])
+            for m in msgs:
+                values = [x for v in m.headers.values()
+                          for x in (v if isinstance(v, list) else [v])]
+                if part.encode() in m.data or any(part in v for v in values):
+                    found.append("token in NATS message on %s" % m.subject)
+    return found
 
 
 class AuthCase(unittest.TestCase):
@@ -200,6 +223,7 @@ class AuthCase(unittest.TestCase):
     ALG = "RS256"
     ALLOW_ANONYMOUS = False
     IDP_FIRST = True  # False: postern starts before its issuer (the test starts cls.idp)
+    LEEWAY = None  # the issuer's leeway; None: the default (30s)
 
     @classmethod
     def setUpClass(cls):
@@ -219,7 +243,7 @@ class AuthCase(unittest.TestCase):
                               lambda m: {"id": m.subject.split(".", 2)[2]})
             more = cls.more_issuers()
             cls.postern = harness.Postern(cls.nats.url, schema_text=SCHEMA, auth=auth_config(
-                cls.idp.issuer, cls.ALLOW_ANONYMOUS, more))
+                cls.idp.issuer, cls.ALLOW_ANONYMOUS, more, cls.LEEWAY))
             cls.postern.start()
             if cls.IDP_FIRST:
                 harness.wait_ready(cls.postern)
@@ -252,6 +276,8 @@ class AuthCase(unittest.TestCase):
                 harness.check_clean_exit(code, logs)
             except AssertionError as e:
                 problems.append(str(e))
+            problems += leaks(cls.tokens, logs, list(getattr(cls, "rec", None) and cls.rec.msgs
+                                                     or []))
         if cls.idp:
             code = cls.idp.stop()
             logs = cls.idp.logs()
@@ -348,6 +374,8 @@ class AuthCase(unittest.TestCase):
         self.__class__.counter += 1
         oid = "refused-%d" % self.counter
         query = '{ order(id: "%s") { id } }' % oid
+        label = "authentication refused: %s " % (reason or "missing")
+        logged = self.postern.logs().count(label)
         if get_url is not None:
             status, rh, raw = self.postern.request(
                 "GET", get_url(query), headers={"Accept": "application/graphql-response+json"})
@@ -362,8 +390,8 @@ class AuthCase(unittest.TestCase):
         self.barrier()
         sent = [m.subject for m in self.rec.msgs if m.subject == "authz.order." + oid]
         self.assertEqual(sent, [], "a refused request reached NATS")
-        if reason is not None:
-            self.assertIn("authentication refused: %s" % reason, self.postern.logs())
+        # the reason label is logged once for this request
+        self.assertEqual(self.postern.logs().count(label), logged + 1)
         return body
 
 
@@ -447,6 +475,12 @@ class AuthRS256(AuthCase):
         self.assert_refused("Bearer " + not_json, "malformed")
         array_header = craft(b'["RS256"]', self.claims(), self.idp.key_path, alg="RS256")
         self.assert_refused("Bearer " + array_header, "malformed")
+        # a duplicate member must not let one parser see another alg than the next
+        dup = ('{"alg":"none","alg":"RS256","kid":"%s"}' % kid_of(self.idp.key_path)).encode()
+        self.assert_refused("Bearer " + craft(dup, self.claims(), self.idp.key_path, alg="RS256"),
+                            "malformed")
+        self.assert_refused("Bearer " + craft(b'{"alg":"RS256"', self.claims(), self.idp.key_path,
+                                              alg="RS256"), "malformed")
 
     def test_alg_none(self):
         claims = self.claims()
@@ -498,6 +532,19 @@ class AuthRS256(AuthCase):
         # within leeway (30 s by default) still passes
         self.assertEqual(self.whoami(self.good(sub="dave", iat=now + 10, nbf=now + 10))["sub"],
                          "dave")
+
+    def test_identity_claims(self):
+        # sub is required, a non-empty string; a control character could not
+        # be put on a NATS header (Postern-Sub, Postern-Client)
+        for sub in (None, "", 123, ["alice"], "alice\r\nPostern-Roles: admin", "bob\nx", "c\td"):
+            self.assert_refused("Bearer " + self.good(sub=sub), "malformed")
+        self.assert_refused("Bearer " + self.good(sub="alice", azp="cli\r\nX-Evil: 1"),
+                            "malformed")
+        self.assert_refused("Bearer " + self.good(sub="alice", client_id="svc\n"), "malformed")
+        # any other string is carried as it is (UTF-8)
+        self.assertEqual(self.whoami(self.good(sub="zo\u00eb|\u6771\u4eac", azp="a b")),
+                         {"sub": "zo\u00eb|\u6771\u4eac", "iss": self.idp.issuer,
+                          "client": "a b"})
 
     def test_issuer_and_audience(self):
         self.assert_refused("Bearer " + self.good(iss=self.idp.issuer + "/"), "bad_issuer")
@@ -559,19 +606,11 @@ class AuthRS256(AuthCase):
     def test_zz_token_never_leaks(self):
         # runs last (alphabetical order): every token sent so far
         self.assertGreater(len(self.tokens), 20)
-        logs = self.postern.logs()
         msgs = list(self.rec.msgs)
         self.assertGreater(len(msgs), 10)
-        for tok in self.tokens:
-            for part in tok.split("."):
-                if len(part) < 24:
-                    continue
-                self.assertNotIn(part, logs)
-                for m in msgs:
-                    self.assertNotIn(part.encode(), m.data)
-                    for k, v in m.headers.items():
-                        for x in (v if isinstance(v, list) else [v]):
-                            self.assertNotIn(part, x, "token in NATS header %s" % k)
+        self.assertEqual(leaks(self.tokens, self.postern.logs(), msgs), [])
+        # the check itself finds a token where there is one
+        self.assertTrue(leaks(self.tokens[-1:], "x" + self.tokens[-1] + "x", []))
         self.assertFalse([m for m in msgs if m.headers.get("Postern-Sub") == "mallory"])
         self.assertFalse([m for m in msgs if "Authorization" in m.headers
                           or "authorization" in m.headers])
@@ -714,13 +753,20 @@ class AuthTwoIssuers(AuthCase):
         cls.b_jwk = dict(public_jwk(cls.b_key, "RS256"), kid=cls.b_kid, use="sig", alg="RS256")
         cls.b_server = KeyServer({"keys": [cls.b_jwk]})
         cls.b_issuer = "http://127.0.0.1:%d/realms/b" % cls.b_server.port
+        # host names are case-insensitive: LOCALHOST is loopback too
+        cls.upper_issuer = "http://LOCALHOST:%d/realms/upper" % cls.b_server.port
         return ("    - issuer: %s\n"
                 "      discovery: false\n"
                 "      jwks_uri: %s\n"
                 "      audiences: [%s]\n"
                 "      algorithms: [RS256]\n"
-                "      jwks_min_refetch: 1s\n" % (cls.b_issuer, cls.b_server.url("/jwks.json"),
-                                                   AUDIENCE))
+                "      jwks_min_refetch: 1s\n"
+                "    - issuer: %s\n"
+                "      jwks_uri: http://LOCALHOST:%d/upper/jwks.json\n"
+                "      discovery: false\n"
+                "      audiences: [%s]\n" % (cls.b_issuer, cls.b_server.url("/jwks.json"),
+                                             AUDIENCE, cls.upper_issuer, cls.b_server.port,
+                                             AUDIENCE))
 
     @classmethod
     def tearDownClass(cls):
@@ -732,7 +778,7 @@ class AuthTwoIssuers(AuthCase):
                 cls.b_server = None
 
     def b_token(self, key=None, kid=None, alg="RS256", **claims):
-        c = self.claims(iss=self.b_issuer, **claims)
+        c = self.claims(**dict({"iss": self.b_issuer}, **claims))
         return craft({"alg": alg, "typ": "JWT", "kid": kid or self.b_kid}, c, key or self.b_key)
 
     def fetches(self):
@@ -752,6 +798,9 @@ class AuthTwoIssuers(AuthCase):
         self.assert_refused("Bearer " + tok, "bad_algorithm")  # ES256 not allowed for b
         self.assert_refused("Bearer " + self.b_token(kid=a_kid), "unknown_kid")
         self.assert_refused("Bearer " + self.b_token(aud="billing-api"), "bad_audience")
+        self.assertIn("/upper/jwks.json", self.b_server.requests)
+        self.assertEqual(self.whoami(self.b_token(iss=self.upper_issuer, sub="up"))["iss"],
+                         self.upper_issuer)
 
     def test_b_unknown_kid_refetch_is_rate_limited(self):
         time.sleep(MIN_REFETCH_S + 0.2)  # no fetch was asked for within the interval
@@ -821,6 +870,88 @@ class AuthIssuerLate(AuthCase):
         harness.wait_ready(self.postern, timeout=MIN_REFETCH_S + 5)
         self.assertEqual(self.whoami(tok)["sub"], "alice")
         self.assertIn("key fetch failed", self.postern.logs())
+
+
+class AuthCacheExpiry(AuthCase):
+    """With leeway 0 a verified token leaves the token cache when it expires:
+    the cache never extends a token's life."""
+
+    ALG = "ES256"
+    LEEWAY = "0s"
+
+    def test_cached_token_expires(self):
+        tok = self.good(sub="alice", exp=int(time.time()) + 2)
+        self.assertEqual(self.whoami(tok)["sub"], "alice")
+        self.assertEqual(self.whoami(tok)["sub"], "alice")  # from the cache
+        time.sleep(max(0.0, tok_exp(tok) - time.time()) + 0.3)
+        self.assert_refused("Bearer " + tok, "expired")
+        # and a token just expired is refused without leeway
+        self.assert_refused("Bearer " + self.good(exp=int(time.time()) - 1), "expired")
+
+
+class AuthDiscoveryMismatch(AuthCase):
+    """A discovery document without `issuer` or naming another issuer is not
+    trusted: its keys are not loaded (not ready, tokens refused) until it
+    names the configured issuer."""
+
+    ALG = "ES256"
+    IDP_FIRST = False
+
+    @classmethod
+    def more_issuers(cls):
+        cls.c_key = gen_key(os.path.join(cls.dir, "c-key.pem"), "ES256")
+        jwk = dict(public_jwk(cls.c_key, "ES256"), kid="c-1", use="sig", alg="ES256")
+        cls.c_server = KeyServer({"keys": [jwk]})
+        cls.c_issuer = cls.c_server.url("/c")
+        cls.c_server.docs["/c/.well-known/openid-configuration"] = {
+            "jwks_uri": cls.c_server.url("/c/jwks")}  # no issuer at first
+        return ("    - issuer: %s\n"
+                "      discovery: true\n"
+                "      audiences: [%s]\n"
+                "      jwks_min_refetch: 1s\n" % (cls.c_issuer, AUDIENCE))
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            if getattr(cls, "c_server", None):
+                cls.c_server.stop()
+                cls.c_server = None
+
+    def c_token(self):
+        return craft({"alg": "ES256", "kid": "c-1"}, self.claims(iss=self.c_issuer, sub="cy"),
+                     self.c_key)
+
+    def wait_log(self, text, timeout=MIN_REFETCH_S + 4):
+        deadline = time.monotonic() + timeout
+        while text not in self.postern.logs():
+            self.assertLess(time.monotonic(), deadline, "not logged: " + text)
+            time.sleep(0.05)
+
+    def test_mismatched_discovery_not_trusted(self):
+        self.idp.start()
+        self.wait_log("discovery document without issuer")
+        doc = self.c_server.docs["/c/.well-known/openid-configuration"]
+        doc["issuer"] = self.c_server.url("/evil")
+        self.wait_log("discovery document names another issuer")
+        # the dev-idp's keys load (retried every jwks_min_refetch), issuer c's never
+        deadline = time.monotonic() + MIN_REFETCH_S + 4
+        while True:
+            status, _, body = harness.http_call(self.postern.admin_port, "GET", "/readyz")
+            self.assertEqual(status, 503, body)
+            if json.loads(body)["reasons"] == ["oidc: no keys yet from " + self.c_issuer]:
+                break
+            self.assertLess(time.monotonic(), deadline, body)
+            time.sleep(0.1)
+        self.assertEqual(self.whoami(self.good(sub="alice"))["sub"], "alice")
+        self.assertNotIn("/c/jwks", self.c_server.requests)
+        self.assert_refused("Bearer " + self.c_token(), "unknown_kid")
+        # fixed at the issuer: keys load on the next attempt, no restart
+        doc["issuer"] = self.c_issuer
+        harness.wait_ready(self.postern, timeout=MIN_REFETCH_S + 5)
+        self.assertIn("/c/jwks", self.c_server.requests)
+        self.assertEqual(self.whoami(self.c_token())["sub"], "cy")
 
 
 if __name__ == "__main__":

@@ -73,10 +73,11 @@ def setUpModule():
 def tearDownModule():
     if NATS:
         NATS.stop()
-    if IDP:
-        IDP.stop()
+    code = IDP.stop() if IDP else 0
+    logs = IDP.logs() if IDP else ""
     if IDP_DIR:
         shutil.rmtree(IDP_DIR, ignore_errors=True)
+    harness.check_clean_exit(code, logs)
 
 
 def order_reply(oid):
@@ -100,22 +101,23 @@ class PolicyServer(unittest.TestCase):
     of every orders.> message."""
 
     REJECT = False
-    POLICY_TEXT = POLICY_A
 
     @classmethod
     def setUpClass(cls):
         cls.nc = harness.NatsClient(NATS.url)
         cls.seen = harness.Recorder(cls.nc, "orders.>")
-        harness.responder(cls.nc, "orders.get.*", lambda m: order_reply(m.subject.split(".")[2]))
+        harness.responder(cls.nc, "orders.get.*", cls.on_get)
         harness.responder(cls.nc, "orders.list", lambda m: [order_reply("l1")])
         harness.responder(cls.nc, "orders.search", lambda m: [order_reply("s1")])
+        harness.responder(cls.nc, "orders.mine.*",
+                          lambda m: [order_reply("mine-" + m.subject.split(".")[2])])
         harness.responder(cls.nc, "orders.place.*", lambda m: dict(
             order_reply("placed-" + m.subject.split(".")[2]), status="PLACED"))
         cls.barriers = 0
         cls.postern = harness.Postern(NATS.url, schema_path=SCHEMA_PATH, auth=auth_config())
         cls.policy_path = os.path.join(cls.postern.dir, "policy.yaml")
         with open(cls.policy_path, "w") as f:
-            f.write(cls.POLICY_TEXT)
+            f.write(POLICY_A)
         with open(cls.postern.config_path, "a") as f:
             f.write("policy: %s\nreject_unauthorized: %s\n"
                     % (cls.policy_path, "true" if cls.REJECT else "false"))
@@ -126,6 +128,11 @@ class PolicyServer(unittest.TestCase):
             print(cls.postern.logs())
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def on_get(cls, msg):
+        oid = msg.subject.split(".")[2]
+        return None if oid.startswith("held-") else order_reply(oid)
 
     @classmethod
     def tearDownClass(cls):
@@ -292,6 +299,18 @@ class Enforcement(PolicyServer):
         forbidden(self, body, ["placeOrderFor"], "orders.place.acme")
         self.assertEqual(sent + sent2, [])
 
+    def test_claim_subject_of_a_query_field(self):
+        q = '{ myOrders { id } order(id: "8") { id } }'
+        (status, _, body), sent = self.sent_by(lambda: self.gql("writer-acme", q))
+        self.assertEqual(body, {"data": {"myOrders": [{"id": "mine-acme"}], "order": {"id": "8"}}})
+        self.assertEqual(sorted(m.subject for m in sent), ["orders.get.8", "orders.mine.acme"])
+        # no tenant claim: that field is refused, the other one is served
+        (status, _, body), sent = self.sent_by(lambda: self.gql("writer-notenant", q))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"], {"myOrders": None, "order": {"id": "8"}})
+        forbidden(self, body, ["myOrders"], "Query.myOrders")
+        self.assertEqual([m.subject for m in sent], ["orders.get.8"])
+
     def test_unsafe_tenant_claim_is_refused(self):
         place = 'mutation { placeOrder(input: {sku: "lamp-1"}) { id } }'
         for who in ("writer-dot", "writer-star", "writer-gt"):
@@ -352,9 +371,10 @@ class RejectUnauthorized(PolicyServer):
     # proxy/pipeline/field.c prepare() with FORBIDDEN but does not count as a
     # denial, so reject_unauthorized answers 200 instead of 403. Remove the
     # decorator once fixed (an unexpected success fails this file).
-    @unittest.expectedFailure
     def test_missing_tenant_claim_refuses_the_operation(self):
         self.refused("writer-notenant", 'mutation { placeOrder(input: {sku: "x"}) { id } }')
+    def test_missing_tenant_claim_refuses_the_other_fields(self):
+        self.refused("writer-notenant", '{ myOrders { id } order(id: "r5") { id } }')
 
 
 VIEWER_ORDER = '{ order(id: "L") { id total } }'
@@ -469,6 +489,8 @@ class Reload(PolicyServer):
             "unknown coordinate": POLICY_B.replace("Query.orders,", "Query.invoices,"),
             "empty file": "",
         }
+        self.assertIn("inherits: [reader]", broken["unknown role"])
+        self.assertNotIn("Query.orders,", broken["unknown coordinate"])
         for why, text in broken.items():
             failed = self.count_log("policy reload failed")
             self.write_policy(text)
@@ -481,6 +503,47 @@ class Reload(PolicyServer):
         self.assertIn("policy.yaml:", logs)
         # the next good file is taken
         self.set_policy(POLICY_B, "B")
+        self.set_policy(POLICY_A, "A")
+
+    def test_request_runs_wholly_under_its_policy(self):
+        """A request whose reply is held while the policy changes is still
+        completed (nested fields decided) under the policy it started with."""
+        self.set_policy(POLICY_A, "A")
+        arrived, release = threading.Event(), threading.Event()
+
+        def held(msg):
+            if msg.subject != "orders.get.held-1":
+                return None
+            arrived.set()
+            release.wait(10)
+            return order_reply("held-1")
+
+        sid = harness.responder(self.nc, "orders.get.*", held)
+        self.addCleanup(self.nc.unsubscribe, sid)
+        self.addCleanup(release.set)
+        out = {}
+        q = '{ order(id: "%s") { id status } }'
+        t = threading.Thread(target=lambda: out.update(r=self.gql("viewer", q % "held-1")))
+        t.start()
+        self.assertTrue(arrived.wait(5))
+        # policy C denies Order.status (String!) to viewers
+        self.write_policy(POLICY_A.replace("deny: [Order.internalCost, LineItem.price]",
+                                           "deny: [Order.internalCost, LineItem.price, "
+                                           "Order.status]"))
+        self.hup()
+        deadline = time.monotonic() + 5
+        while True:
+            status, _, body = self.gql("viewer", q % "c1")
+            if body.get("data") == {"order": None}:
+                forbidden(self, body, ["order", "status"], "Order.status")
+                break
+            self.assertLess(time.monotonic(), deadline, "policy C never took effect")
+            time.sleep(0.05)
+        release.set()
+        t.join(10)
+        status, _, body = out["r"]
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, {"data": {"order": {"id": "held-1", "status": "OPEN"}}})
         self.set_policy(POLICY_A, "A")
 
     def test_file_change_reloads_without_sighup(self):
