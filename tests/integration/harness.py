@@ -397,7 +397,7 @@ def main():
     prog = unittest.main(exit=False, verbosity=2)
     r = prog.result
     failed = len(r.failures) + len(r.errors)
-    print("%d passed, %d failed" % (r.testsRun - failed - len(r.skipped), failed))
+    print("%d passed, %d failed" % (max(0, r.testsRun - failed - len(r.skipped)), failed))
     raise SystemExit(1 if failed or not r.wasSuccessful() else 0)
 
 
