@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # postern sidecar image. Build:   podman build -t localhost/postern:0.1.0 .
 #                                 (or docker build; deploy/prove.sh builds it without a daemon)
 # The example service's image:    podman build --target example-service -t localhost/postern-example-service:0.1.0 .
@@ -11,7 +10,8 @@ FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ca-certificates \
-      libevent-dev libnats-dev libjwt-dev libssl-dev libyaml-dev liboauth2-dev libjansson-dev \
+      libevent-dev libnats-dev libjwt-dev libssl-dev libyaml-dev libjansson-dev \
+      libcurl4-openssl-dev libcjose-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -29,7 +29,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libevent-2.1-7 libevent-core-2.1-7 libevent-pthreads-2.1-7 libevent-extra-2.1-7 libnats3.4 libjwt0 \
-      libssl3 libyaml-0-2 liboauth2-0 libjansson4 \
+      libssl3 libyaml-0-2 libcurl4 libjansson4 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
  && groupadd --system --gid 65532 postern \

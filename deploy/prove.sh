@@ -11,7 +11,8 @@
 #      (deploy/validate: kubernetes-models + tsc --strict), and proves that misspelled fields and
 #      wrong types fail that validation
 #   6. podman kube play of the rendered manifests (NATS, then the orders pod with postern as its
-#      sidecar): /readyz and an authenticated GraphQL request through the sidecar
+#      sidecar): /readyz and an authenticated GraphQL request through the sidecar, a 401 without
+#      a token, and a policy change in the ConfigMap volume taking effect without a restart
 # Everything listens on 127.0.0.1 (the pods talk over podman's host-local bridge); every
 # process, container, pod, volume and secret it starts is removed at exit. Safe to rerun.
 # Prints PASS/FAIL per step and "N passed, M failed"; exit status 0 only when all passed.
@@ -53,12 +54,16 @@ KUBE_VOLUMES=(postern-config nats-config postern-secrets-files orders-secrets-fi
 KUBE_SECRETS=(postern-secrets orders-secrets postern-secrets-files orders-secrets-files)
 
 kube_cleanup() {
-  local f
+  local f x
   for f in "${PLAYED[@]}"; do podman kube down "$f" >/dev/null 2>&1; done
-  # leftovers of an interrupted earlier run have the same names
-  podman pod rm -f orders-pod-0 nats-pod-0 >/dev/null 2>&1
-  podman volume rm -f "${KUBE_VOLUMES[@]}" >/dev/null 2>&1
-  podman secret rm "${KUBE_SECRETS[@]}" >/dev/null 2>&1
+  # leftovers of an interrupted earlier run have the same names; one by one, because podman
+  # stops at the first name it does not know
+  for x in orders-pod-0 nats-pod-0; do
+    podman pod exists "$x" && podman pod rm -f -t 2 "$x" >/dev/null 2>&1
+  done
+  for x in "${KUBE_VOLUMES[@]}"; do podman volume rm -f "$x" >/dev/null 2>&1; done
+  for x in "${KUBE_SECRETS[@]}"; do podman secret rm "$x" >/dev/null 2>&1; done
+  return 0
 }
 
 cleanup() {
@@ -396,13 +401,52 @@ negative() {
   echo "$name: rejected as expected"
 }
 
+# A misspelled key in kustomization.yaml itself: kustomize must refuse to render it.
+negative_kustomization() {
+  local bad="$RUN/bad-kustomization" out
+  rm -rf "$bad" && cp -r "$ROOT/deploy/k8s" "$bad"
+  sed -i 's/^configMapGenerator:/configMapGenerater:/' "$bad/kustomization.yaml"
+  if out="$(render "$bad" "$bad.yaml" 2>&1)"; then
+    echo "kustomization: kustomize rendered a misspelled key"
+    return 1
+  fi
+  echo "$out"
+  grep -q 'unknown field.*configMapGenerater' <<<"$out" && echo "kustomization: rejected as expected"
+}
+
 negatives() {
   local ok=0
+  negative_kustomization || ok=1
   negative misspelled-field orders.yaml 's/readinessProbe:/readinesProbe:/' "'\"readinesProbe\"' does not exist" || ok=1
   negative wrong-type orders.yaml 's/containerPort: 8080/containerPort: "8080"/' "not assignable to type 'number'" || ok=1
   negative misspelled-policy networkpolicy.yaml '0,/policyTypes:/s//policyType:/' "'\"policyType\"' does not exist" || ok=1
   negative misspelled-top-level service.yaml 's/^spec:/sepc:/' "'\"sepc\"' does not exist" || ok=1
   return $ok
+}
+
+# The security team's path: a changed policy.yaml in the ConfigMap volume (replaced by rename,
+# as the kubelet swaps ConfigMap files) takes effect without a restart. The new policy takes
+# Query.order away from the viewer role, so alice's query must now be FORBIDDEN.
+policy_reload() { # GRAPHQL_PORT TOKEN CONTAINER STARTED_AT
+  local mp body=""
+  mp="$(podman volume inspect postern-config -f '{{.Mountpoint}}')" || return 1
+  sed 's/allow: \[Query.order, Query.orders/allow: [Query.orders/' "$mp/policy.yaml" >"$mp/.policy.yaml.new"
+  if cmp -s "$mp/policy.yaml" "$mp/.policy.yaml.new"; then
+    echo "policy reload: the example policy no longer grants viewer Query.order; update prove.sh"
+    return 1
+  fi
+  mv "$mp/.policy.yaml.new" "$mp/policy.yaml"
+  for _ in $(seq 1 40); do
+    body="$(curl -s -m 5 "http://127.0.0.1:$1/graphql" -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer $2" -d "$QUERY")"
+    grep -q '"FORBIDDEN"' <<<"$body" && break
+    sleep 0.25
+  done
+  echo "after the policy change: $body"
+  grep -q '"FORBIDDEN"' <<<"$body" || return 1
+  podman logs "$3" 2>&1 | grep -q 'policy file changed' || { echo "no reload in postern's log"; return 1; }
+  [ "$(podman inspect -f '{{.State.StartedAt}}' "$3")" = "$4" ] || { echo "postern restarted"; return 1; }
+  echo "policy reloaded without a restart"
 }
 
 kube_play() {
@@ -436,6 +480,11 @@ kube_play() {
   fi
   [ $ok = 1 ] && { graphql_ok "http://127.0.0.1:$gp/graphql" "$token" || ok=0; }
   [ $ok = 1 ] && { unauthenticated_refused "http://127.0.0.1:$gp/graphql" || ok=0; }
+  [ $ok = 1 ] && {
+    local started
+    started="$(podman inspect -f '{{.State.StartedAt}}' orders-pod-0-postern)"
+    policy_reload "$gp" "$token" orders-pod-0-postern "$started" || ok=0
+  }
   [ $ok = 1 ] && {
     local c sc caps
     for c in orders-pod-0-postern orders-pod-0-orders; do

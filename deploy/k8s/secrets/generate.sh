@@ -8,7 +8,9 @@ dir="${1:-$(dirname "$0")}"
 umask 077
 mkdir -p "$dir"
 cd "$dir"
-pw() { openssl rand -hex 24; }
+# nats-server parses a $VARIABLE's value as a config value: a password starting with a digit
+# may read as a number and fail the config. The letter prefix keeps it a string.
+pw() { printf 'pw%s' "$(openssl rand -hex 24)"; }
 [ -s postern-nats-password ] || printf '%s' "$(pw)" >postern-nats-password
 [ -s orders-nats-password ] || printf '%s' "$(pw)" >orders-nats-password
 [ -s orders-nats-url ] || printf 'nats://orders:%s@nats:4222' "$(cat orders-nats-password)" >orders-nats-url
