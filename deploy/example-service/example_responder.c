@@ -1,7 +1,18 @@
 /* The example service behind postern in the demo: answers the example
  * schema's NATS subjects with JSON.
  *
- *   example-responder [NATS_URL]      (else env NATS_URL, else nats://127.0.0.1:4222)
+ *   example-responder [--jwks URL] [NATS_URL]
+ *       NATS_URL: else env NATS_URL, else nats://127.0.0.1:4222
+ *       --jwks URL: else env POSTERN_JWKS_URL; postern's admin
+ *       /.well-known/jwks.json, e.g. http://127.0.0.1:9090/.well-known/jwks.json
+ *
+ * With a JWKS URL every message's Postern-Identity is verified (signature,
+ * subject, body hash, expiry; docs/responders.md) before acting: a request
+ * that fails gets the error 401 and is not served; a notification that
+ * fails is logged as refused and dropped. The key set is fetched
+ * once at start (a blocking GET, retried for up to 30 s while postern
+ * starts): give postern a fixed identity.signing_key so its restarts keep
+ * the key. Without a URL verification is off, and the log says so.
  *
  *   orders.get.<id>   -> an Order; id "404" -> a NATS micro-services error
  *                        (Nats-Service-Error / Nats-Service-Error-Code 404)
@@ -11,7 +22,8 @@
  *   notify.>          -> logged, no reply
  *
  * All in queue group "example-service", so replicas share the load. One log
- * line per message with its subject and X-Correlation-ID. SIGTERM/SIGINT
+ * line per message with its subject, X-Correlation-ID and the verified
+ * caller (sub, roles, iss = the postern instance). SIGTERM/SIGINT
  * drain the subscriptions and exit 0. */
 #include <math.h>
 #include <pthread.h>
@@ -21,9 +33,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "audit/identity.h"
 #include "common/log.h"
 #include "common/str.h"
 
@@ -32,6 +49,8 @@
 
 static const char *const STATUSES[] = {"OPEN", "SHIPPED", "CANCELLED"};
 static atomic_int placed;
+/* postern's identity keys; NULL = verification off. Read-only after start. */
+static audit_jwks *keys;
 
 static double money(double v)
 {
@@ -115,7 +134,9 @@ static json_t *search(void)
     return out;
 }
 
-static void log_msg(natsMsg *m, const char *what)
+/* Logs the message with the caller Postern-Identity proved (id), or with
+ * why it was refused (why), or neither when verification is off. */
+static void log_msg(natsMsg *m, const char *what, const audit_identity *id, const char *why)
 {
     const char *corr = NULL;
     natsMsgHeader_Get(m, "X-Correlation-ID", &corr);
@@ -127,8 +148,33 @@ static void log_msg(natsMsg *m, const char *what)
         pst_buf_append_json_str(&f, corr, strlen(corr));
     else
         pst_buf_append_c(&f, "null");
-    pst_log_fields(PST_LOG_INFO, what, pst_buf_cstr(&f));
+    if (id) {
+        pst_buf_append_c(&f, ",\"caller\":{\"sub\":");
+        pst_buf_append_json_str(&f, id->sub, strlen(id->sub));
+        pst_buf_append_c(&f, ",\"roles\":");
+        pst_buf_append_json_str(&f, id->roles, strlen(id->roles));
+        pst_buf_append_c(&f, ",\"postern\":");
+        pst_buf_append_json_str(&f, id->iss, strlen(id->iss));
+        pst_buf_append_c(&f, "}");
+    } else if (why) {
+        pst_buf_append_c(&f, ",\"identity_refused\":");
+        pst_buf_append_json_str(&f, why, strlen(why));
+    }
+    pst_log_fields(why ? PST_LOG_WARN : PST_LOG_INFO, what, pst_buf_cstr(&f));
     pst_buf_free(&f);
+}
+
+/* Checks Postern-Identity against the message's own subject and body.
+ * PST_OK with *id filled, or PST_DENIED with *why. */
+static pst_status verify_caller(natsMsg *m, audit_identity *id, const char **why)
+{
+    const char *token = NULL;
+    if (natsMsgHeader_Get(m, "Postern-Identity", &token) != NATS_OK || !token) {
+        *why = "no Postern-Identity header";
+        return PST_DENIED;
+    }
+    return audit_identity_check(keys, token, natsMsg_GetSubject(m), natsMsg_GetData(m),
+                                (size_t)natsMsg_GetDataLength(m), (int64_t)time(NULL), id, why);
 }
 
 static void reply_error(natsConnection *nc, natsMsg *m, const char *code, const char *text)
@@ -157,8 +203,16 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *m, vo
     (void)sub;
     (void)closure;
     const char *subj = natsMsg_GetSubject(m);
-    log_msg(m, "request");
+    audit_identity id;
+    const char *why = NULL;
+    bool verified = keys && verify_caller(m, &id, &why) == PST_OK;
+    log_msg(m, "request", verified ? &id : NULL, why);
     if (!natsMsg_GetReply(m)) {
+        natsMsg_Destroy(m);
+        return;
+    }
+    if (keys && !verified) {
+        reply_error(nc, m, "401", "the caller's identity could not be verified");
         natsMsg_Destroy(m);
         return;
     }
@@ -195,7 +249,11 @@ static void on_notify(natsConnection *nc, natsSubscription *sub, natsMsg *m, voi
     (void)nc;
     (void)sub;
     (void)closure;
-    log_msg(m, "notification");
+    audit_identity id;
+    const char *why = NULL;
+    bool verified = keys && verify_caller(m, &id, &why) == PST_OK;
+    /* an unverified notification is logged as refused and dropped */
+    log_msg(m, "notification", verified ? &id : NULL, why);
     natsMsg_Destroy(m);
 }
 
@@ -203,8 +261,66 @@ static const char *const SUBJECTS[] = {"orders.get.*",   "orders.list",   "order
                                        "orders.place.>", "orders.search", "notify.>"};
 #define N_SUBS (sizeof SUBJECTS / sizeof *SUBJECTS)
 
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    pst_buf *b = ud;
+    return b->len + size * n > 1048576 || pst_buf_append(b, p, size * n) != PST_OK ? 0 : size * n;
+}
+
+/* GET url into b (blocking: this is a responder, not postern). */
+static bool http_get(const char *url, pst_buf *b)
+{
+    CURL *c = curl_easy_init();
+    long code = 0;
+    pst_buf_reset(b);
+    bool ok = c && curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_WRITEDATA, b) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L) == CURLE_OK &&
+              curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl_easy_perform(c) == CURLE_OK &&
+              curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200;
+    curl_easy_cleanup(c);
+    return ok;
+}
+
+/* Fetches postern's JWKS, retrying for up to 30 s while postern starts. */
+static audit_jwks *fetch_keys(const char *url)
+{
+    pst_buf b = {0};
+    audit_jwks *k = NULL;
+    const char *why = "unreachable";
+    for (int attempt = 0; !k && attempt < 60; attempt++) {
+        if (attempt)
+            usleep(500 * 1000);
+        if (http_get(url, &b))
+            k = audit_jwks_parse(b.p, b.len, &why);
+    }
+    if (!k)
+        pst_log(PST_LOG_ERROR, "example-responder: cannot load postern's JWKS from %s: %s", url,
+                why);
+    pst_buf_free(&b);
+    return k;
+}
+
 int main(int argc, char **argv)
 {
+    const char *jwks_url = getenv("POSTERN_JWKS_URL");
+    if (argc > 2 && !strcmp(argv[1], "--jwks")) {
+        jwks_url = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
+    if (jwks_url && *jwks_url) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        keys = fetch_keys(jwks_url);
+        if (!keys)
+            return 1;
+        pst_log(PST_LOG_INFO, "example-responder: verifying Postern-Identity with %s", jwks_url);
+    } else {
+        pst_log(PST_LOG_WARN, "example-responder: identity verification is off (no --jwks or "
+                              "POSTERN_JWKS_URL); callers are not checked");
+    }
     const char *url = argc > 1 ? argv[1] : getenv("NATS_URL");
     if (!url || !*url)
         url = "nats://127.0.0.1:4222";
@@ -239,7 +355,10 @@ int main(int argc, char **argv)
     if (s != NATS_OK) {
         pst_log(PST_LOG_ERROR, "example-responder: %s: %s", url, natsStatus_GetText(s));
     } else {
-        pst_log(PST_LOG_INFO, "example-responder: serving on %s", url);
+        /* never log the credentials a NATS URL may carry (nats://user:pass@host) */
+        const char *at = strrchr(url, '@');
+        pst_log(PST_LOG_INFO, "example-responder: serving on %s%s", at ? "nats://***@" : "",
+                at ? at + 1 : url);
         int sig;
         sigwait(&sigs, &sig);
         pst_log(PST_LOG_INFO, "example-responder: signal %d, draining", sig);
@@ -253,5 +372,8 @@ int main(int argc, char **argv)
     natsConnection_Destroy(nc);
     natsOptions_Destroy(o);
     nats_Close();
+    audit_jwks_free(keys);
+    if (jwks_url && *jwks_url)
+        curl_global_cleanup();
     return s == NATS_OK ? 0 : 1;
 }

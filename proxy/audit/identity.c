@@ -38,13 +38,13 @@ static void member_str(pst_buf *b, const char *name, const char *v)
     pst_buf_append_json_str(b, v ? v : "", v ? strlen(v) : 0);
 }
 
-pst_status audit_identity_sign(const audit_signer *s, const audit_identity_claims *c,
-                               pst_buf *out)
+pst_status audit_identity_sign(const audit_signer *s, const audit_identity_claims *c, pst_buf *out)
 {
     unsigned char jti[16];
     if (RAND_bytes(jti, sizeof(jti)) != 1)
         return PST_ERROR;
     pst_buf b = {0};
+    pst_buf_reserve(&b, 512); /* one allocation for the usual claims */
     pst_buf_append_c(&b, "{\"iss\":");
     pst_buf_append_json_str(&b, c->iss ? c->iss : "", c->iss ? strlen(c->iss) : 0);
     if (c->sub)
@@ -96,7 +96,7 @@ static pst_status read_claims(json_t *c, audit_identity *out, const char **why)
         int n = snprintf(out->roles + used, sizeof(out->roles) - used, "%s%s", i ? "," : "",
                          json_string_value(r));
         used = n < 0 || used + (size_t)n >= sizeof(out->roles) ? sizeof(out->roles) - 1
-                                                                  : used + (size_t)n;
+                                                               : used + (size_t)n;
     }
     copy_str(out->iss, sizeof(out->iss), json_object_get(c, "iss"));
     copy_str(out->sub, sizeof(out->sub), sub);

@@ -31,8 +31,7 @@ typedef struct {
 /** Appends the compact JWS for c to out (a new random jti each call).
  * PST_ERROR when out of memory, the random source or OpenSSL fails (out
  * as before the call). Thread-safe. */
-pst_status audit_identity_sign(const audit_signer *s, const audit_identity_claims *c,
-                               pst_buf *out);
+pst_status audit_identity_sign(const audit_signer *s, const audit_identity_claims *c, pst_buf *out);
 
 /** A verified assertion, copied out of the token (long values truncated). */
 typedef struct {

@@ -346,6 +346,8 @@ static EVP_PKEY_CTX *signing_ctx(const audit_signer *s)
 pst_status audit_signer_sign(const audit_signer *s, const char *payload, size_t n, pst_buf *out)
 {
     size_t start = out->len;
+    /* header, payload and a signature of up to 512 bytes in one allocation */
+    pst_buf_reserve(out, s->header_len + (n + 2) / 3 * 4 + 700);
     pst_buf_append(out, s->header, s->header_len);
     pst_buf_append_char(out, '.');
     audit_b64url_append(out, payload, n);
@@ -359,7 +361,8 @@ pst_status audit_signer_sign(const audit_signer *s, const char *payload, size_t 
         memcpy(sig, raw, sizeof(raw));
         sl = sizeof(raw);
     }
-    if (ok && pst_buf_append_char(out, '.') == PST_OK && audit_b64url_append(out, sig, sl) == PST_OK)
+    if (ok && pst_buf_append_char(out, '.') == PST_OK &&
+        audit_b64url_append(out, sig, sl) == PST_OK)
         return PST_OK;
     bool failed = out->failed;
     out->failed = false;
@@ -509,10 +512,10 @@ static bool check_sig(const audit_jwks *ks, const jwks_key *k, const char *input
     }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    bool ok = ctx && EVP_DigestVerifyInit(ctx, &pctx, ks->md, NULL, k->key) == 1 &&
-              (k->alg != AUDIT_JWS_RS256 ||
-               EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0) &&
-              EVP_DigestVerify(ctx, sig, sl, (const unsigned char *)input, in_len) == 1;
+    bool ok =
+        ctx && EVP_DigestVerifyInit(ctx, &pctx, ks->md, NULL, k->key) == 1 &&
+        (k->alg != AUDIT_JWS_RS256 || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0) &&
+        EVP_DigestVerify(ctx, sig, sl, (const unsigned char *)input, in_len) == 1;
     EVP_MD_CTX_free(ctx);
     return ok;
 }

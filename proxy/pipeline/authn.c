@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "pipeline/access_log.h"
 #include "pipeline/exec.h"
 
 pst_status pipe_authn_create(pipe_runtime *rt, const char **error)
@@ -74,6 +75,7 @@ static void respond_401(pipe_req *r, auth_reason why)
     };
     r->finished = true;
     pst_log(PST_LOG_INFO, "authentication refused: %s (corr %s)", auth_reason_name(why), r->corr);
+    pipe_access_log(r, 401);
     atomic_fetch_add(&r->loop->rt->auth_refused[why < AUTH_REASON_COUNT ? why : 0], 1);
     if (challenge.failed || body.failed)
         http_respond(r->http, 500, NULL, 0, "", 0);

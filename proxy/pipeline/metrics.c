@@ -5,7 +5,7 @@
 
 static const int STATUSES[PIPE_METRIC_STATUSES] = {200, 400, 401, 403, 404, 405, 406,
                                                    408, 413, 415, 500, 502, 503};
-static const int64_t BUCKETS_MS[PIPE_METRIC_BUCKETS] = {1,   2,   5,    10,   25,   50,  100,
+static const int64_t BUCKETS_MS[PIPE_METRIC_BUCKETS] = {1,   2,   5,    10,   25,   50,   100,
                                                         250, 500, 1000, 2500, 5000, 10000};
 static const char *const BUCKET_LE[PIPE_METRIC_BUCKETS] = {
     "0.001", "0.002", "0.005", "0.01", "0.025", "0.05", "0.1",
@@ -52,22 +52,12 @@ static void head(pst_buf *b, const char *name, const char *type, const char *hel
 }
 
 /* 401s are answered by authn.c itself and counted there, by reason. */
-static uint64_t refused_total(pipe_runtime *rt)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < AUTH_REASON_COUNT; i++)
-        n += GET(rt->auth_refused[i]);
-    return n;
-}
-
 static void write_requests(pipe_runtime *rt, pst_buf *b)
 {
     pipe_metrics *m = &rt->metrics;
     head(b, "postern_http_requests_total", "counter", "GraphQL HTTP requests answered, by status.");
     for (size_t i = 0; i <= PIPE_METRIC_STATUSES; i++) {
         unsigned long long v = GET(m->status[i]);
-        if (i < PIPE_METRIC_STATUSES && STATUSES[i] == 401)
-            v += refused_total(rt);
         if (i < PIPE_METRIC_STATUSES)
             pst_buf_appendf(b, "postern_http_requests_total{status=\"%d\"} %llu\n", STATUSES[i], v);
         else

@@ -1,6 +1,7 @@
 #include "pipeline/runtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"

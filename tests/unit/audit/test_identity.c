@@ -74,8 +74,8 @@ static void check_roundtrip(audit_jws_alg alg)
     /* a new jti per message */
     char *tok2 = sign(s, "orders.get.42", NOW_MS + 2500);
     audit_identity id2;
-    CHECK(audit_identity_verify(jwks, tok2, "orders.get.42", BODY, strlen(BODY), now, &id2,
-                                &why) == PST_OK);
+    CHECK(audit_identity_verify(jwks, tok2, "orders.get.42", BODY, strlen(BODY), now, &id2, &why) ==
+          PST_OK);
     CHECK(strcmp(id.jti, id2.jti) != 0);
 
     /* body, subject and time bind */
@@ -105,8 +105,8 @@ static void check_roundtrip(audit_jws_alg alg)
           PST_DENIED);
     free(t);
     t = tamper_claim(tok, "exp", json_integer(id.exp + 3600));
-    CHECK(audit_identity_verify(jwks, t, "orders.get.42", BODY, strlen(BODY), id.exp, NULL,
-                                &why) == PST_DENIED);
+    CHECK(audit_identity_verify(jwks, t, "orders.get.42", BODY, strlen(BODY), id.exp, NULL, &why) ==
+          PST_DENIED);
     free(t);
     /* a flipped signature byte */
     t = strdup(tok);
@@ -118,8 +118,8 @@ static void check_roundtrip(audit_jws_alg alg)
 
     /* another key (same algorithm) does not verify it */
     audit_signer *other = audit_signer_generate(alg, &why);
-    CHECK(audit_identity_verify(audit_signer_jwks(other), tok, "orders.get.42", BODY,
-                                strlen(BODY), now, NULL, &why) == PST_DENIED);
+    CHECK(audit_identity_verify(audit_signer_jwks(other), tok, "orders.get.42", BODY, strlen(BODY),
+                                now, NULL, &why) == PST_DENIED);
     audit_signer_free(other);
     free(tok);
     free(tok2);
