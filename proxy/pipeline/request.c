@@ -47,7 +47,7 @@ static void respond_request_error(pipe_req *r, const gql_errors *errs)
     pst_buf_append_char(&b, '}');
     r->errors.count = errs->count;
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
     else
         respond(r, http_gql_status_for_request_error(r->params.media), NULL, 0, b.p, b.len);
     pst_buf_free(&b);
@@ -62,7 +62,7 @@ static void respond_http_error(pipe_req *r, const http_gql_error *e)
     http_gql_error_body(&b, e->message, e->code);
     http_header allow = {PST_STR_LIT("Allow"), pst_str_c(e->allow)};
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
     else
         respond(r, e->status, e->allow ? &allow : NULL, e->allow ? 1 : 0, b.p, b.len);
     pst_buf_free(&b);
@@ -113,7 +113,7 @@ void pipe_respond_data(pipe_req *r)
     }
     pst_buf_append_char(&b, '}');
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
     else
         respond(r, 200, NULL, 0, b.p, b.len);
     pst_buf_free(&b);
@@ -226,7 +226,7 @@ static void respond_forbidden(pipe_req *r, const char *coordinate)
              coordinate);
     http_gql_error_body(&b, msg, GQL_CODE_FORBIDDEN);
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 41);
+        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
     else
         respond(r, 403, NULL, 0, b.p, b.len);
     pst_buf_free(&b);

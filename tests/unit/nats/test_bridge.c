@@ -458,6 +458,7 @@ static void test_server_restart(void)
     CHECK(ended == 200 && bad == 0);
     WAIT_UNTIL(!nats_bridge_connected(bridge), 3000);
     CHECK(!nats_bridge_connected(bridge));
+    WAIT_UNTIL(atomic_load(&state_down) > down0, 3000);
     CHECK(atomic_load(&state_down) > down0);
 
     /* while down: requests fail fast (or time out), never hang */
@@ -477,6 +478,8 @@ static void test_server_restart(void)
     CHECK(start_server());
     WAIT_UNTIL(nats_bridge_connected(bridge), 10000);
     CHECK(nats_bridge_connected(bridge));
+    /* the state callback runs on a nats.c thread, possibly just after */
+    WAIT_UNTIL(atomic_load(&state_up) > up0, 3000);
     CHECK(atomic_load(&state_up) > up0);
     bool ok = false;
     for (int i = 0; i < 50 && !(ok = probe_ok()); i++)
