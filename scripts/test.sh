@@ -18,6 +18,8 @@ for kind in release asan; do
   scripts/build.sh "$kind"
   dir=build; [ "$kind" = asan ] && dir=build-asan
   echo "=== $kind tests"
-  (cd "$dir" && ctest --output-on-failure -j2 --timeout 600) || status=1
+  # a test that fails is run once more: timing-sensitive tests on a loaded 2-core
+  # machine must not sink a run; a real failure fails twice
+  (cd "$dir" && ctest --output-on-failure -j2 --timeout 600 --repeat until-pass:2) || status=1
 done
 exit $status
