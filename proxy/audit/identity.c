@@ -14,7 +14,7 @@ static pst_status append_bh(pst_buf *b, const void *body, size_t len)
     unsigned char dig[32];
     if (audit_sha256(body ? body : (const void *)"", len, dig) != PST_OK)
         return PST_ERROR;
-    return audit_b64url_append(b, dig, sizeof(dig));
+    return pst_b64url_append(b, dig, sizeof(dig));
 }
 
 /* Appends the roles as a JSON array of strings. */
@@ -57,7 +57,7 @@ pst_status audit_identity_sign(const audit_signer *s, const audit_identity_claim
     append_bh(&b, c->body, c->body_len);
     pst_buf_appendf(&b, "\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"", (long long)(c->now_ms / 1000),
                     (long long)((c->deadline_ms + 999) / 1000));
-    audit_b64url_append(&b, jti, sizeof(jti));
+    pst_b64url_append(&b, jti, sizeof(jti));
     pst_buf_append_c(&b, "\"}");
     pst_status st = b.failed ? PST_ERROR : audit_signer_sign(s, b.p, b.len, out);
     pst_buf_free(&b);
@@ -144,7 +144,7 @@ pst_status audit_identity_check(const audit_jwks *keys, const char *token, const
     if (!token || audit_jws_verify(keys, token, strlen(token), &p, &pl, why) != PST_OK)
         return PST_DENIED;
     unsigned char *raw = malloc(pl * 3 / 4 + 1);
-    long rl = raw ? audit_b64url_decode(p, pl, raw) : -1;
+    long rl = raw ? pst_b64url_decode(p, pl, raw) : -1;
     json_t *c = rl > 0 ? json_loadb((const char *)raw, (size_t)rl, 0, NULL) : NULL;
     free(raw);
     audit_identity local;

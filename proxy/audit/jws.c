@@ -1,5 +1,7 @@
 #include "audit/jws.h"
 
+#include "common/b64url.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,67 +50,6 @@ const char *audit_jws_alg_name(audit_jws_alg alg)
     return alg == AUDIT_JWS_RS256 ? "RS256" : "ES256";
 }
 
-/* ---- base64url ---- */
-
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '-' ? 62 : c == '_' ? 63 : -1;
-}
-
-long audit_b64url_decode(const char *in, size_t n, unsigned char *out)
-{
-    if (n % 4 == 1)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_val((unsigned char)in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return acc ? -1 : (long)o;
-}
-
-pst_status audit_b64url_append(pst_buf *b, const void *p, size_t n)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *s = p;
-    if (pst_buf_reserve(b, (n + 2) / 3 * 4 + 1) != PST_OK)
-        return PST_ERROR;
-    char *o = b->p + b->len;
-    size_t i = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-        *o++ = abc[(v >> 6) & 63];
-        *o++ = abc[v & 63];
-    }
-    if (n - i >= 1) {
-        uint32_t v = (uint32_t)s[i] << 16 | (n - i == 2 ? (uint32_t)s[i + 1] << 8 : 0);
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-        if (n - i == 2)
-            *o++ = abc[(v >> 6) & 63];
-    }
-    b->len = (size_t)(o - b->p);
-    return PST_OK;
-}
-
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
@@ -143,7 +84,7 @@ static pst_status member_bn(pst_buf *b, const char *name, const BIGNUM *bn, size
     if (n > sizeof(raw) || BN_bn2binpad(bn, raw, (int)n) < 0)
         return PST_ERROR;
     pst_buf_appendf(b, "\"%s\":\"", name);
-    audit_b64url_append(b, raw, n);
+    pst_b64url_append(b, raw, n);
     return pst_buf_append_char(b, '"');
 }
 
@@ -184,7 +125,7 @@ static pst_status signer_finish(audit_signer *s)
         pst_buf_append_char(&b, '}');
         if (!b.failed && EVP_Digest(b.p, b.len, dig, NULL, s->md, NULL) == 1) {
             pst_buf_reset(&b);
-            audit_b64url_append(&b, dig, sizeof(dig));
+            pst_b64url_append(&b, dig, sizeof(dig));
             snprintf(s->kid, sizeof(s->kid), "%.*s", (int)b.len, b.p);
             pst_buf_reset(&b);
             pst_buf_appendf(&b, "{\"keys\":[{%.*s,\"kid\":\"%s\",\"use\":\"sig\",\"alg\":\"%s\"}]}",
@@ -194,7 +135,7 @@ static pst_status signer_finish(audit_signer *s)
             int hl = snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}",
                               audit_jws_alg_name(s->alg), s->kid);
             pst_buf_reset(&b);
-            audit_b64url_append(&b, hdr, (size_t)hl);
+            pst_b64url_append(&b, hdr, (size_t)hl);
             if (s->jwks && !b.failed && b.len < sizeof(s->header)) {
                 memcpy(s->header, b.p, b.len);
                 s->header_len = b.len;
@@ -350,7 +291,7 @@ pst_status audit_signer_sign(const audit_signer *s, const char *payload, size_t 
     pst_buf_reserve(out, s->header_len + (n + 2) / 3 * 4 + 700);
     pst_buf_append(out, s->header, s->header_len);
     pst_buf_append_char(out, '.');
-    audit_b64url_append(out, payload, n);
+    pst_b64url_append(out, payload, n);
     unsigned char sig[600], dig[32], raw[2 * EC_COORD];
     size_t sl = sizeof(sig);
     EVP_PKEY_CTX *ctx = out->failed ? NULL : signing_ctx(s);
@@ -361,8 +302,7 @@ pst_status audit_signer_sign(const audit_signer *s, const char *payload, size_t 
         memcpy(sig, raw, sizeof(raw));
         sl = sizeof(raw);
     }
-    if (ok && pst_buf_append_char(out, '.') == PST_OK &&
-        audit_b64url_append(out, sig, sl) == PST_OK)
+    if (ok && pst_buf_append_char(out, '.') == PST_OK && pst_b64url_append(out, sig, sl) == PST_OK)
         return PST_OK;
     bool failed = out->failed;
     out->failed = false;
@@ -379,7 +319,7 @@ static long member_bytes(const json_t *jwk, const char *name, unsigned char *buf
     size_t n = json_is_string(v) ? json_string_length(v) : 0;
     if (n == 0 || n * 3 / 4 + 1 > cap)
         return -1;
-    return audit_b64url_decode(json_string_value(v), n, buf);
+    return pst_b64url_decode(json_string_value(v), n, buf);
 }
 
 static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
@@ -468,7 +408,7 @@ void audit_jwks_free(audit_jwks *k)
 static pst_status read_header(const char *p, size_t n, audit_jws_alg *alg, char kid[128])
 {
     unsigned char raw[512];
-    long rl = n * 3 / 4 + 1 <= sizeof(raw) ? audit_b64url_decode(p, n, raw) : -1;
+    long rl = n * 3 / 4 + 1 <= sizeof(raw) ? pst_b64url_decode(p, n, raw) : -1;
     json_t *h = rl > 0 ? json_loadb((const char *)raw, (size_t)rl, 0, NULL) : NULL;
     const char *a = json_string_value(json_object_get(h, "alg"));
     const char *k = json_string_value(json_object_get(h, "kid"));
@@ -536,7 +476,7 @@ pst_status audit_jws_verify(const audit_jwks *keys, const char *token, size_t le
     }
     unsigned char sig[600];
     size_t sn = len - (size_t)(d2 + 1 - token);
-    long sl = sn * 3 / 4 + 1 <= sizeof(sig) ? audit_b64url_decode(d2 + 1, sn, sig) : -1;
+    long sl = sn * 3 / 4 + 1 <= sizeof(sig) ? pst_b64url_decode(d2 + 1, sn, sig) : -1;
     *why = "bad signature";
     if (sl <= 0)
         return PST_DENIED;

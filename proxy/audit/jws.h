@@ -11,21 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/b64url.h"
 #include "common/str.h"
 
 typedef enum { AUDIT_JWS_ES256 = 0, AUDIT_JWS_RS256 = 1 } audit_jws_alg;
 
 /** "ES256" / "RS256". */
 const char *audit_jws_alg_name(audit_jws_alg alg);
-
-/** Appends the unpadded base64url (RFC 7515 §2) of n bytes. PST_ERROR when
- * out of memory (buffer as before). */
-pst_status audit_b64url_append(pst_buf *b, const void *p, size_t n);
-
-/** Decodes unpadded base64url; out must hold n * 3 / 4 + 1 bytes. Returns
- * the length, or -1 for a character outside the alphabet, padding, a length
- * of 1 mod 4 or non-zero trailing bits. */
-long audit_b64url_decode(const char *in, size_t n, unsigned char *out);
 
 /** SHA-256 of n bytes into out (the algorithm is fetched once per
  * process). PST_ERROR only when OpenSSL lacks it. */

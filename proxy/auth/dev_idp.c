@@ -52,7 +52,7 @@ static dev_idp_key *key_wrap(EVP_PKEY *pkey)
     pst_buf kid = {0};
     if (k && (k->alg = alg_for(pkey)) != AUTH_ALG_UNKNOWN) {
         SHA256(der, (size_t)n, sum);
-        if (auth_b64url_append(&kid, sum, 16) == PST_OK && kid.len < sizeof(k->kid)) {
+        if (pst_b64url_append(&kid, sum, 16) == PST_OK && kid.len < sizeof(k->kid)) {
             memcpy(k->kid, kid.p, kid.len);
             k->pkey = pkey;
         }
@@ -183,7 +183,7 @@ pst_status dev_idp_key_jwk(const dev_idp_key *key, json_t *keys)
 static pst_status append_b64_json(pst_buf *out, const json_t *v)
 {
     char *text = json_dumps(v, JSON_COMPACT);
-    pst_status s = text ? auth_b64url_append(out, text, strlen(text)) : PST_ERROR;
+    pst_status s = text ? pst_b64url_append(out, text, strlen(text)) : PST_ERROR;
     free(text);
     return s;
 }

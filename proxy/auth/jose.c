@@ -1,5 +1,7 @@
 #include "auth/jose.h"
 
+#include "common/b64url.h"
+
 #include <pthread.h>
 #include <string.h>
 
@@ -90,74 +92,6 @@ static size_t ec_coord_len(auth_kty kty)
 
 /* ---- base64url ---- */
 
-static int b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-long auth_b64url_decode(const char *in, size_t n, unsigned char *out)
-{
-    if (n % 4 == 1)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_val((unsigned char)in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (acc != 0) /* non-canonical: leftover bits must be zero */
-        return -1;
-    return (long)o;
-}
-
-pst_status auth_b64url_append(pst_buf *b, const void *p, size_t n)
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *s = p;
-    if (pst_buf_reserve(b, (n + 2) / 3 * 4 + 1) != PST_OK)
-        return PST_ERROR;
-    char *o = b->p + b->len;
-    size_t i = 0;
-    for (; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-        *o++ = abc[(v >> 6) & 63];
-        *o++ = abc[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-        *o++ = abc[v >> 18];
-        *o++ = abc[(v >> 12) & 63];
-        *o++ = abc[(v >> 6) & 63];
-    }
-    b->len = (size_t)(o - b->p);
-    return PST_OK;
-}
-
 /* ---- JWK -> EVP_PKEY ---- */
 
 /* Decodes the base64url string member `name` into buf (cap bytes). */
@@ -169,7 +103,7 @@ static long jwk_bytes(const json_t *jwk, const char *name, unsigned char *buf, s
     size_t n = json_string_length(v);
     if (n == 0 || (n * 3) / 4 + 1 > cap)
         return -1;
-    return auth_b64url_decode(json_string_value(v), n, buf);
+    return pst_b64url_decode(json_string_value(v), n, buf);
 }
 
 static EVP_PKEY *pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
@@ -309,7 +243,7 @@ static int set_bn(json_t *obj, const char *name, const BIGNUM *bn, size_t pad)
         return -1;
     pst_buf b = {0};
     int rc = -1;
-    if (auth_b64url_append(&b, raw, n) == PST_OK && pst_buf_cstr(&b))
+    if (pst_b64url_append(&b, raw, n) == PST_OK && pst_buf_cstr(&b))
         rc = json_object_set_new(obj, name, json_string(b.p));
     pst_buf_free(&b);
     return rc;
@@ -335,7 +269,7 @@ pst_status auth_pkey_to_jwk(EVP_PKEY *key, json_t *obj)
         size_t xl = sizeof(x);
         pst_buf s = {0};
         if (EVP_PKEY_get_raw_public_key(key, x, &xl) == 1 &&
-            auth_b64url_append(&s, x, xl) == PST_OK && pst_buf_cstr(&s))
+            pst_b64url_append(&s, x, xl) == PST_OK && pst_buf_cstr(&s))
             rc = json_object_set_new(obj, "kty", json_string("OKP")) |
                  json_object_set_new(obj, "crv", json_string("Ed25519")) |
                  json_object_set_new(obj, "x", json_string(s.p));
@@ -439,7 +373,7 @@ pst_status auth_jws_sign_append(auth_alg alg, EVP_PKEY *key, const void *input, 
     if (cl) {
         if (!ecdsa_der_to_raw(sig, sl, cl, raw))
             return PST_ERROR;
-        return auth_b64url_append(out, raw, 2 * cl);
+        return pst_b64url_append(out, raw, 2 * cl);
     }
-    return auth_b64url_append(out, sig, sl);
+    return pst_b64url_append(out, sig, sl);
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "common/b64url.h"
 #include "common/str.h"
 
 /** Key families; an algorithm only ever uses keys of its own kind. */
@@ -47,16 +48,6 @@ auth_alg auth_alg_parse(pst_str name);
 const char *auth_alg_name(auth_alg alg);
 /** The key kind the algorithm needs. */
 auth_kty auth_alg_kty(auth_alg alg);
-
-/** Decodes unpadded base64url (RFC 7515 §2) of n bytes into out, which must
- * hold (n * 3) / 4 + 1 bytes. Returns the decoded length, or -1 for any
- * character outside the alphabet, padding, a length of 1 mod 4 or
- * non-zero trailing bits (out contents undefined then). */
-long auth_b64url_decode(const char *in, size_t n, unsigned char *out);
-
-/** Appends the unpadded base64url encoding of n bytes. PST_ERROR when out
- * of memory (buffer as before). */
-pst_status auth_b64url_append(pst_buf *b, const void *p, size_t n);
 
 /** Builds a public key from one JWK object (kty RSA with n/e, EC with
  * crv P-256/P-384/P-521 and x/y, OKP with crv Ed25519 and x). RSA keys under

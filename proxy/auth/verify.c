@@ -168,7 +168,7 @@ static void jws_free(jws *t)
 static json_t *decode_json(pst_str part)
 {
     unsigned char buf[MAX_DECODED];
-    long n = auth_b64url_decode(part.p, part.n, buf);
+    long n = pst_b64url_decode(part.p, part.n, buf);
     if (n <= 0)
         return NULL;
     json_t *v = json_loadb((const char *)buf, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
@@ -231,7 +231,7 @@ static auth_reason check_signature(auth_ctx *c, issuer *is, const jws *t)
     if (!(is->allowed & (1u << t->alg)))
         return AUTH_BAD_ALGORITHM;
     unsigned char sig[MAX_DECODED];
-    long sl = auth_b64url_decode(t->part[2].p, t->part[2].n, sig);
+    long sl = pst_b64url_decode(t->part[2].p, t->part[2].n, sig);
     if (sl <= 0)
         return sl < 0 ? AUTH_MALFORMED : AUTH_BAD_SIGNATURE;
     auth_keyset *ks = auth_jwks_acquire(is->jwks);

@@ -34,13 +34,13 @@ static char *tamper_claim(const char *tok, const char *name, json_t *value)
 {
     const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
     unsigned char raw[2048];
-    long n = audit_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), raw);
+    long n = pst_b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), raw);
     json_t *c = json_loadb((const char *)raw, (size_t)n, 0, NULL);
     json_object_set_new(c, name, value);
     char *text = json_dumps(c, JSON_COMPACT);
     pst_buf b = {0};
     pst_buf_append(&b, tok, (size_t)(d1 - tok + 1));
-    audit_b64url_append(&b, text, strlen(text));
+    pst_b64url_append(&b, text, strlen(text));
     pst_buf_append_c(&b, d2);
     char *out = strdup(pst_buf_cstr(&b));
     pst_buf_free(&b);
@@ -137,7 +137,7 @@ static void check_bad_tokens(void)
     const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
     pst_buf b = {0};
     const char none[] = "{\"alg\":\"none\"}";
-    audit_b64url_append(&b, none, strlen(none));
+    pst_b64url_append(&b, none, strlen(none));
     pst_buf_append(&b, d1, (size_t)(d2 - d1 + 1));
     CHECK(audit_identity_verify(jwks, pst_buf_cstr(&b), "a.b", BODY, strlen(BODY), now, NULL,
                                 &why) == PST_DENIED);
@@ -271,15 +271,15 @@ static void check_b64url(void)
     const char *want[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
     for (size_t i = 0; i < 7; i++) {
         pst_buf_reset(&b);
-        audit_b64url_append(&b, in[i], strlen(in[i]));
+        pst_b64url_append(&b, in[i], strlen(in[i]));
         CHECK(b.len == strlen(want[i]) && !memcmp(b.p ? b.p : "", want[i], b.len));
         unsigned char out[16];
-        CHECK(audit_b64url_decode(want[i], strlen(want[i]), out) == (long)strlen(in[i]));
+        CHECK(pst_b64url_decode(want[i], strlen(want[i]), out) == (long)strlen(in[i]));
     }
     unsigned char out[16];
-    CHECK(audit_b64url_decode("Zg==", 4, out) == -1);
-    CHECK(audit_b64url_decode("Zh", 2, out) == -1); /* non-zero trailing bits */
-    CHECK(audit_b64url_decode("Z", 1, out) == -1);
+    CHECK(pst_b64url_decode("Zg==", 4, out) == -1);
+    CHECK(pst_b64url_decode("Zh", 2, out) == -1); /* non-zero trailing bits */
+    CHECK(pst_b64url_decode("Z", 1, out) == -1);
     pst_buf_free(&b);
 }
 

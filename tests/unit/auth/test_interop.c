@@ -58,7 +58,7 @@ static bool cjose_to_postern(auth_alg alg, int curve)
     if (key && jws && cjose_jws_export(jws, &compact, &err)) {
         const char *last = strrchr(compact, '.');
         unsigned char sig[600];
-        long n = auth_b64url_decode(last + 1, strlen(last + 1), sig);
+        long n = pst_b64url_decode(last + 1, strlen(last + 1), sig);
         ok = n > 0 &&
              auth_jws_verify(alg, key->pkey, compact, (size_t)(last - compact), sig, (size_t)n);
         /* and a flipped bit in the signing input is refused */
@@ -101,9 +101,9 @@ static bool postern_to_cjose(auth_alg alg, int curve)
     pst_buf tok = {0};
     char hdr[64];
     snprintf(hdr, sizeof(hdr), "{\"alg\":\"%s\"}", auth_alg_name(alg));
-    auth_b64url_append(&tok, hdr, strlen(hdr));
+    pst_b64url_append(&tok, hdr, strlen(hdr));
     pst_buf_append_char(&tok, '.');
-    auth_b64url_append(&tok, PAYLOAD, sizeof(PAYLOAD) - 1);
+    pst_b64url_append(&tok, PAYLOAD, sizeof(PAYLOAD) - 1);
     size_t in_len = tok.len;
     char *input = malloc(in_len + 1); /* tok.p is not NUL-terminated */
     if (input) {

@@ -11,15 +11,15 @@
 static void test_b64url(void)
 {
     unsigned char out[16];
-    CHECK(auth_b64url_decode("", 0, out) == 0);
-    CHECK(auth_b64url_decode("Zg", 2, out) == 1 && out[0] == 'f');
-    CHECK(auth_b64url_decode("Zm9v", 4, out) == 3 && !memcmp(out, "foo", 3));
-    CHECK(auth_b64url_decode("Zh", 2, out) == -1);   /* non-zero trailing bits */
-    CHECK(auth_b64url_decode("Z", 1, out) == -1);    /* impossible length */
-    CHECK(auth_b64url_decode("Zm8=", 4, out) == -1); /* padding */
-    CHECK(auth_b64url_decode("-_-_", 4, out) == 3 && out[0] == 0xfb && out[2] == 0xbf);
+    CHECK(pst_b64url_decode("", 0, out) == 0);
+    CHECK(pst_b64url_decode("Zg", 2, out) == 1 && out[0] == 'f');
+    CHECK(pst_b64url_decode("Zm9v", 4, out) == 3 && !memcmp(out, "foo", 3));
+    CHECK(pst_b64url_decode("Zh", 2, out) == -1);   /* non-zero trailing bits */
+    CHECK(pst_b64url_decode("Z", 1, out) == -1);    /* impossible length */
+    CHECK(pst_b64url_decode("Zm8=", 4, out) == -1); /* padding */
+    CHECK(pst_b64url_decode("-_-_", 4, out) == 3 && out[0] == 0xfb && out[2] == 0xbf);
     pst_buf b = {0};
-    CHECK(auth_b64url_append(&b, "\xfb\xff\xbf", 3) == PST_OK);
+    CHECK(pst_b64url_append(&b, "\xfb\xff\xbf", 3) == PST_OK);
     CHECK_STR(pst_buf_cstr(&b), "-_-_");
     pst_buf_free(&b);
 }
@@ -56,7 +56,7 @@ static void test_algorithms(void)
         EVP_PKEY *pub = auth_jwk_to_pkey(jwk, &kty, &why);
         CHECK(pub && kty == auth_alg_kty(a));
         unsigned char raw[600];
-        long n = auth_b64url_decode(sig.p, sig.len, raw);
+        long n = pst_b64url_decode(sig.p, sig.len, raw);
         CHECK(n > 0);
         bool ok = pub && auth_jws_verify(a, pub, input, sizeof(input) - 1, raw, (size_t)n);
         if (!ok)
@@ -80,7 +80,7 @@ static void test_algorithms(void)
     pst_buf sig = {0};
     auth_jws_sign_append(AUTH_ALG_RS256, rsa, input, 5, &sig);
     unsigned char raw[600];
-    long n = auth_b64url_decode(sig.p, sig.len, raw);
+    long n = pst_b64url_decode(sig.p, sig.len, raw);
     CHECK(auth_jws_verify(AUTH_ALG_RS256, rsa, input, 5, raw, (size_t)n));
     CHECK(!auth_jws_verify(AUTH_ALG_PS256, rsa, input, 5, raw, (size_t)n));
     pst_buf_free(&sig);

@@ -134,17 +134,17 @@ static void test_shape(void)
     CHECK(verify_tok(nocache, bad, NULL, 0) == AUTH_MALFORMED);
     free(bad);
     pst_buf h = {0};
-    auth_b64url_append(&h, "not json", 8);
+    pst_b64url_append(&h, "not json", 8);
     bad = replace_part(t, 0, pst_buf_cstr(&h));
     CHECK(verify_tok(nocache, bad, NULL, 0) == AUTH_MALFORMED);
     free(bad);
     pst_buf_reset(&h);
-    auth_b64url_append(&h, "[1]", 3); /* JSON but not an object */
+    pst_b64url_append(&h, "[1]", 3); /* JSON but not an object */
     bad = replace_part(t, 0, pst_buf_cstr(&h));
     CHECK(verify_tok(nocache, bad, NULL, 0) == AUTH_MALFORMED);
     free(bad);
     pst_buf_reset(&h);
-    auth_b64url_append(&h, "{\"sub\":\"mallory\"}", 17); /* tampered claims */
+    pst_b64url_append(&h, "{\"sub\":\"mallory\"}", 17); /* tampered claims */
     bad = replace_part(t, 1, pst_buf_cstr(&h));
     CHECK(verify_tok(nocache, bad, NULL, 0) == AUTH_BAD_ISSUER); /* no iss: refused early */
     free(bad);
@@ -198,9 +198,9 @@ static void test_algorithms(void)
     char *hs = json_dumps(h, JSON_COMPACT), *cs = NULL;
     json_t *c = claims_for(rs_iss, "mallory", 300);
     cs = json_dumps(c, JSON_COMPACT);
-    auth_b64url_append(&in, hs, strlen(hs));
+    pst_b64url_append(&in, hs, strlen(hs));
     pst_buf_append_char(&in, '.');
-    auth_b64url_append(&in, cs, strlen(cs));
+    pst_b64url_append(&in, cs, strlen(cs));
     unsigned char mac[32];
     unsigned int ml = 0;
     char pem[4096];
@@ -219,7 +219,7 @@ static void test_algorithms(void)
     int pl = BIO_read(bio, pem, sizeof(pem));
     HMAC(EVP_sha256(), pem, pl, (unsigned char *)in.p, in.len, mac, &ml);
     pst_buf_append_char(&in, '.');
-    auth_b64url_append(&in, mac, ml);
+    pst_b64url_append(&in, mac, ml);
     CHECK(verify_tok(nocache, pst_buf_cstr(&in), NULL, 0) == AUTH_BAD_ALGORITHM);
     auth_keyset_release(ks);
     auth_jwks_destroy(j);

@@ -1,4 +1,5 @@
 #include "common/arena.h"
+#include "common/b64url.h"
 #include "common/mem.h"
 #include "common/str.h"
 #include "common/units.h"
@@ -96,8 +97,34 @@ static void test_units(void)
     CHECK(pst_parse_size(PST_STR_LIT("3 MiB"), &v) == PST_ERROR);
 }
 
+static void test_b64url(void)
+{
+    /* RFC 4648 test vectors, unpadded, URL alphabet */
+    const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char *enc[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+    for (size_t i = 0; i < 7; i++) {
+        pst_buf b = {0};
+        CHECK(pst_b64url_append(&b, plain[i], strlen(plain[i])) == PST_OK);
+        CHECK_STR(pst_buf_cstr(&b), enc[i]);
+        unsigned char out[16];
+        long n = pst_b64url_decode(enc[i], strlen(enc[i]), out);
+        CHECK(n == (long)strlen(plain[i]) && memcmp(out, plain[i], (size_t)n) == 0);
+        pst_buf_free(&b);
+    }
+    unsigned char bytes[] = {0xfb, 0xff, 0xbe}, out[8];
+    pst_buf b = {0};
+    pst_b64url_append(&b, bytes, 3);
+    CHECK_STR(pst_buf_cstr(&b), "-_--");
+    pst_buf_free(&b);
+    CHECK(pst_b64url_decode("Zm9v=", 5, out) == -1); /* padding */
+    CHECK(pst_b64url_decode("Zm+v", 4, out) == -1);  /* standard alphabet */
+    CHECK(pst_b64url_decode("Z", 1, out) == -1);     /* 1 mod 4 */
+    CHECK(pst_b64url_decode("Zh", 2, out) == -1);    /* non-zero trailing bits */
+}
+
 int main(void)
 {
+    test_b64url();
     test_units();
     test_arena();
     test_buf();
