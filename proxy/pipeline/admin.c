@@ -16,7 +16,13 @@ static void respond_ready(http_request *req, pipe_runtime *rt)
     pst_buf b = {0};
     int n = 0;
     pst_buf_append_c(&b, "{\"status\":\"not ready\",\"reasons\":[");
+    if (atomic_load(&rt->stopped)) { /* draining: take this pod out of rotation */
+        pst_buf_append_c(&b, "\"shutting down\"");
+        n++;
+    }
     if (!nats_bridge_connected(rt->bridge)) {
+        if (n)
+            pst_buf_append_char(&b, ',');
         pst_buf_append_c(&b, "\"nats: not connected\"");
         n++;
     }

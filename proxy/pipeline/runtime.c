@@ -240,9 +240,8 @@ pst_status pipe_runtime_start(pipe_runtime *rt, const char **error)
 
 void pipe_runtime_stop(pipe_runtime *rt)
 {
-    if (rt->stopped)
+    if (atomic_exchange(&rt->stopped, true))
         return;
-    rt->stopped = true;
     if (rt->http) {
         pst_log(PST_LOG_INFO, "stopping: finishing requests in flight (grace %lldms)",
                 (long long)rt->cfg->shutdown_grace_ms);

@@ -47,7 +47,7 @@ typedef struct pipe_runtime {
     struct http_server *http;
     struct http_server *admin;
     char instance[256];
-    bool stopped; /* pipe_runtime_stop ran */
+    atomic_bool stopped; /* pipe_runtime_stop ran: draining (read by /readyz) */
     atomic_uint_fast64_t requests, request_errors;
     /* the policy in force (authz.c); swapped under policy_mu on reload */
     pthread_mutex_t policy_mu;
