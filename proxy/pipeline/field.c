@@ -357,6 +357,18 @@ static void on_reply(const nats_reply *rep, void *ud)
     finish(f);
 }
 
+/* The bridge refused the message: the connection is down, or (connected)
+ * the message itself could not be built, e.g. out of memory. */
+static void send_failed(pipe_field *f)
+{
+    if (!nats_bridge_connected(f->req->loop->rt->bridge))
+        pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
+                        "The NATS connection is not available; \"%s\" was not sent.", f->subject);
+    else
+        pipe_field_fail(f, GQL_CODE_INTERNAL, NULL, "The NATS message for %s could not be sent.",
+                        f->rf->def->coordinate);
+}
+
 static void send_attempt(pipe_field *f)
 {
     nats_header h[MAX_HEADERS];
@@ -364,23 +376,20 @@ static void send_attempt(pipe_field *f)
     size_t n = build_headers(f, h, tp, t0, t1);
     f->attempt++;
     pipe_loop *L = f->req->loop;
+    pst_status s;
     if (f->map->def->nats.kind == GQL_NATS_PUBLISH) {
-        if (nats_bridge_publish(L->nats, f->subject, h, n, f->body, f->body_len) != PST_OK) {
-            pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
-                            "The NATS connection is not available; \"%s\" was not sent.",
-                            f->subject);
-        } else {
+        s = nats_bridge_publish(L->nats, f->subject, h, n, f->body, f->body_len);
+        if (s == PST_OK)
             complete(f, json_true());
-        }
-        finish(f);
-        return;
+    } else {
+        s = nats_bridge_request(L->nats, f->subject, h, n, f->body, f->body_len, f->map->timeout_ms,
+                                on_reply, f, &f->pending);
+        if (s == PST_OK)
+            return; /* on_reply ends the field */
     }
-    if (nats_bridge_request(L->nats, f->subject, h, n, f->body, f->body_len, f->map->timeout_ms,
-                            on_reply, f, &f->pending) != PST_OK) {
-        pipe_field_fail(f, GQL_CODE_NATS_UNAVAILABLE, NULL,
-                        "The NATS connection is not available; \"%s\" was not sent.", f->subject);
-        finish(f);
-    }
+    if (s != PST_OK)
+        send_failed(f);
+    finish(f);
 }
 
 static void start_one(pipe_field *f)
