@@ -75,6 +75,8 @@ static bool binding_matches(const pol_binding *b, const json_t *claims)
 {
     if (b->kind == POL_MATCH_ANONYMOUS)
         return claims == NULL;
+    if (b->kind == POL_MATCH_AUTHENTICATED)
+        return claims != NULL;
     const json_t *v = policy_claim_lookup(claims, b->claim), *e;
     return v && pol_binding_hit(b, v, &e);
 }

@@ -33,6 +33,12 @@ static pst_status explain_one(const policy *p, const pol_binding *b, const json_
                                           : "no match: anonymous matches only requests without "
                                             "a token\n");
     }
+    if (b->kind == POL_MATCH_AUTHENTICATED) {
+        *hit = claims != NULL;
+        return pst_buf_append_c(out, *hit ? "matched: the request has a verified token\n"
+                                          : "no match: authenticated matches only requests with "
+                                            "a token\n");
+    }
     if (!claims)
         return pst_buf_appendf(out, "no match: anonymous request, no claim %s\n", b->claim);
     const json_t *v = policy_claim_lookup(claims, b->claim), *elem = NULL;

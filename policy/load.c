@@ -356,7 +356,8 @@ static bool claim_path_ok(const char *s)
 /* Parses a binding's match; false (reported) when it is not valid. */
 static bool binding_match(pol_ld *l, yaml_node_t *m, pol_binding *b)
 {
-    static const char *const keys[] = {"claim", "any_of", "equals", "anonymous", NULL};
+    static const char *const keys[] = {"claim",     "any_of",        "equals",
+                                       "anonymous", "authenticated", NULL};
     if (!is_map(l, m, "match")) {
         if (pol_yaml_is_null(m))
             pol_yaml_err(&l->y, m, "match must be a mapping");
@@ -364,21 +365,23 @@ static bool binding_match(pol_ld *l, yaml_node_t *m, pol_binding *b)
     }
     check_keys(l, m, keys, "match");
     yaml_node_t *claim = get(l, m, "claim"), *any = get(l, m, "any_of"), *eq = get(l, m, "equals"),
-                *anon = get(l, m, "anonymous");
-    if (anon) {
-        const char *s = pol_yaml_str(anon);
-        if (claim || any || eq)
-            pol_yaml_err(&l->y, m, "anonymous: true cannot be combined with claim matching");
-        else if (!s || anon->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strcmp(s, "true"))
-            pol_yaml_err(&l->y, anon, "anonymous must be true");
+                *anon = get(l, m, "anonymous"), *authn = get(l, m, "authenticated");
+    if (anon || authn) {
+        yaml_node_t *flag = anon ? anon : authn;
+        const char *name = anon ? "anonymous" : "authenticated";
+        const char *s = pol_yaml_str(flag);
+        if (claim || any || eq || (anon && authn))
+            pol_yaml_err(&l->y, m, "%s: true cannot be combined with other matching", name);
+        else if (!s || flag->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || strcmp(s, "true"))
+            pol_yaml_err(&l->y, flag, "%s must be true", name);
         else
-            return b->kind = POL_MATCH_ANONYMOUS, true;
+            return b->kind = anon ? POL_MATCH_ANONYMOUS : POL_MATCH_AUTHENTICATED, true;
         return false;
     }
     if (!claim || (!any == !eq)) {
         pol_yaml_err(&l->y, m,
                      "match needs {claim, any_of} or {claim, equals} or "
-                     "{anonymous: true}");
+                     "{anonymous: true} or {authenticated: true}");
         return false;
     }
     if (!pol_yaml_str(claim) || !claim_path_ok(pol_yaml_str(claim))) {

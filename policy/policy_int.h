@@ -45,7 +45,12 @@ typedef struct {
     bool templated; /* some subject pattern has a claim template */
 } pol_role;
 
-typedef enum { POL_MATCH_ANY_OF, POL_MATCH_EQUALS, POL_MATCH_ANONYMOUS } pol_match_kind;
+typedef enum {
+    POL_MATCH_ANY_OF,
+    POL_MATCH_EQUALS,
+    POL_MATCH_ANONYMOUS,     /* requests without a token */
+    POL_MATCH_AUTHENTICATED, /* every request with a verified token */
+} pol_match_kind;
 
 typedef struct {
     size_t role; /* index in policy.roles */

@@ -35,6 +35,7 @@
 
 #define MAX_LOOPS 1024
 #define POOL_MAX 4096
+#define WAKE_ROUNDS 4 /* queue takes per wake before the loop's other events run */
 
 struct nats_pending {
     uint64_t seq;
@@ -55,6 +56,7 @@ struct nats_loop {
     natsMsg **q;
     size_t qn, qcap;
     bool detached;
+    bool awake; /* wake is active or on_wake runs and will look at q again */
     struct event *wake;
     /* owned by the loop thread */
     natsMsg **spare;
@@ -74,9 +76,12 @@ struct nats_loop {
 
 /* The socket's events on the I/O thread's base. Owned by the bridge so a
  * loop thread can re-arm the write event safely; mu guards rd/wr (taken
- * after nats.c's connection lock, never before). */
+ * after nats.c's connection lock, never before). wmu makes every
+ * natsConnection_ProcessWriteEvent call exclusive (taken before nats.c's
+ * lock, never after it): see write_buffered. */
 typedef struct {
     pthread_mutex_t mu;
+    pthread_mutex_t wmu;
     struct nats_bridge *b;
     natsConnection *nc;
     struct event *rd, *wr;
@@ -183,6 +188,33 @@ static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
 
 /* The loop whose thread is inside nats_bridge_request/publish right now. */
 static _Thread_local nats_loop *tls_loop;
+/* Set when nats.c drops write interest on this thread, which it does only
+ * after writing its whole buffer. */
+static _Thread_local bool tls_write_done;
+
+/* Writes what nats.c buffered, one writer at a time; returns true when the
+ * socket took only part of it (nats.c then keeps its write interest, and
+ * someone must wait for the socket to become writable).
+ *
+ * Why the lock: nats.c's ProcessWriteEvent sends its buffer without checking
+ * its length, and a send of 0 bytes returns 0, which nats.c reads as "closed
+ * by the peer" and drops the connection. With several writers (each loop's
+ * flush and the I/O thread's write event) one of them regularly found the
+ * buffer already written by another: checking natsConnection_Buffered first
+ * is not enough unless no other writer can run between the check and the
+ * write. */
+static bool write_buffered(io_watch *w, natsConnection *nc)
+{
+    bool partial = false;
+    pthread_mutex_lock(&w->wmu);
+    if (natsConnection_Buffered(nc) > 0) {
+        tls_write_done = false;
+        natsConnection_ProcessWriteEvent(nc);
+        partial = !tls_write_done && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
+    }
+    pthread_mutex_unlock(&w->wmu);
+    return partial;
+}
 
 static void io_event(evutil_socket_t fd, short what, void *arg)
 {
@@ -191,7 +223,7 @@ static void io_event(evutil_socket_t fd, short what, void *arg)
     if (what & EV_READ)
         natsConnection_ProcessReadEvent(w->nc);
     if (what & EV_WRITE)
-        natsConnection_ProcessWriteEvent(w->nc);
+        write_buffered(w, w->nc);
 }
 
 static void io_free_events(io_watch *w)
@@ -243,6 +275,8 @@ static natsStatus io_write(void *userData, bool add)
 {
     io_watch *w = userData;
     nats_loop *l = tls_loop;
+    if (!add)
+        tls_write_done = true;
     if (add && l) {
         if (!l->flush_armed) {
             l->flush_armed = true;
@@ -271,27 +305,26 @@ static natsStatus io_detach(void *userData)
     return NATS_OK;
 }
 
-/* The loop's flush: a non-blocking write of what nats.c buffered. If the
- * socket took only part, the I/O thread's write event finishes the job. */
+/* A loop's non-blocking write of what nats.c buffered (its own publishes
+ * and any other loop's since the last write). If the socket took only part,
+ * the I/O thread's write event finishes the job. */
+static void flush_now(nats_bridge *b)
+{
+    if (!write_buffered(&b->io, b->nc))
+        return;
+    pthread_mutex_lock(&b->io.mu);
+    if (b->io.wr)
+        event_add(b->io.wr, NULL);
+    pthread_mutex_unlock(&b->io.mu);
+}
+
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     nats_loop *l = arg;
-    nats_bridge *b = l->b;
     l->flush_armed = false;
-    /* another loop may have written everything already: nats.c treats a
-     * write of nothing as a closed socket */
-    if (natsConnection_Buffered(b->nc) <= 0)
-        return;
-    natsConnection_ProcessWriteEvent(b->nc);
-    if (natsConnection_Buffered(b->nc) > 0 &&
-        natsConnection_Status(b->nc) == NATS_CONN_STATUS_CONNECTED) {
-        pthread_mutex_lock(&b->io.mu);
-        if (b->io.wr)
-            event_add(b->io.wr, NULL);
-        pthread_mutex_unlock(&b->io.mu);
-    }
+    flush_now(l->b);
 }
 
 /* Runs on the I/O thread: an active event survives until the loop runs,
@@ -357,8 +390,10 @@ static void on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, vo
         }
         if (ok) {
             l->q[l->qn++] = msg;
-            if (l->qn == 1)
+            if (!l->awake) {
+                l->awake = true;
                 event_active(l->wake, EV_READ, 0);
+            }
             msg = NULL;
         }
         pthread_mutex_unlock(&l->mu);
@@ -474,15 +509,18 @@ static void deliver(nats_loop *l, natsMsg *msg)
     finish(p, &r);
 }
 
-/* The wake event: takes the whole queue under the lock, delivers outside. */
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* Takes the whole queue under the lock and delivers it outside; false when
+ * the queue was empty (awake is cleared then, under the same lock). */
+static bool take_and_deliver(nats_loop *l)
 {
-    (void)fd;
-    (void)what;
-    nats_loop *l = arg;
     pthread_mutex_lock(&l->mu);
     natsMsg **batch = l->q;
     size_t n = l->qn, cap = l->qcap;
+    if (n == 0) {
+        l->awake = false;
+        pthread_mutex_unlock(&l->mu);
+        return false;
+    }
     l->q = l->spare;
     l->qcap = l->spare_cap;
     l->qn = 0;
@@ -493,8 +531,29 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         deliver(l, batch[i]);
         natsMsg_Destroy(batch[i]);
     }
+    if (l->closing) { /* a callback detached the loop */
+        pst_free(batch);
+        return false;
+    }
     l->spare = batch;
     l->spare_cap = cap;
+    return true;
+}
+
+/* The wake event. Replies that arrive while it delivers are taken by the
+ * next round here instead of waking the loop again from the reply thread
+ * (awake stays set until a round finds the queue empty); after WAKE_ROUNDS
+ * the loop's other events run first, and the event re-activates itself on
+ * this thread (no cross-thread notification). */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    nats_loop *l = arg;
+    for (int round = 0; round < WAKE_ROUNDS; round++)
+        if (!take_and_deliver(l))
+            return;
+    event_active(l->wake, EV_READ, 0);
 }
 
 /* ---- sending ---- */
@@ -710,7 +769,7 @@ void nats_loop_detach(nats_loop *l)
     }
     /* write what this loop buffered before its flush event goes away */
     if (l->flush_armed)
-        natsConnection_ProcessWriteEvent(b->nc);
+        flush_now(b);
     event_free(l->flush_ev);
     l->flush_ev = NULL;
     pst_free(l->tab);
@@ -869,6 +928,7 @@ nats_bridge *nats_bridge_create(const nats_bridge_opts *o, const char **error)
     b->drain_ms = o->drain_ms > 0 ? o->drain_ms : 2000;
     b->flush = o->flush;
     pthread_mutex_init(&b->io.mu, NULL);
+    pthread_mutex_init(&b->io.wmu, NULL);
     b->io.b = b;
     if ((o->flush == NATS_FLUSH_LOOP || o->flush == NATS_FLUSH_IO_THREAD) && start_io(b) != PST_OK)
         err = "cannot start the NATS I/O thread";
@@ -930,6 +990,7 @@ void nats_bridge_destroy(nats_bridge *b)
         pst_free(l);
     }
     natsInbox_Destroy(b->inbox);
+    pthread_mutex_destroy(&b->io.wmu);
     pthread_mutex_destroy(&b->io.mu);
     pthread_cond_destroy(&b->cond);
     pthread_mutex_destroy(&b->mu);

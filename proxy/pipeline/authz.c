@@ -32,8 +32,13 @@ static void remember_stat(pipe_runtime *rt)
 
 pst_status pipe_policy_load(pipe_runtime *rt, pst_diags *diags)
 {
-    if (!rt->cfg->policy)
-        return PST_OK;
+    if (!rt->cfg->policy) {
+        /* without a policy every root field would be open: refuse to run */
+        pst_diags_add(diags, rt->cfg->source, 0, 0,
+                      "policy: no policy is configured; set `policy:` to a policy file "
+                      "(see policy/examples/policy.yaml and docs/policy.md)");
+        return PST_ERROR;
+    }
     policy_schema_check chk = {has_coordinate, rt->schema};
     remember_stat(rt);
     rt->policy = policy_load_file(rt->cfg->policy, &chk, diags);

@@ -15,8 +15,9 @@
 struct pipe_runtime;
 struct pipe_req;
 
-/** Loads cfg.policy (when set) checking its coordinates against the
- * schema. PST_ERROR with diags filled when it does not load. */
+/** Loads cfg.policy checking its coordinates against the schema. A config
+ * without a policy is an error: postern never runs with every field open.
+ * PST_ERROR with diags filled when it does not load. */
 pst_status pipe_policy_load(struct pipe_runtime *rt, pst_diags *diags);
 
 /** The policy in force with a reference taken (policy_unref when done);

@@ -269,6 +269,20 @@ class Postern:
     """The real postern binary with a generated config in a temp dir."""
 
     ANONYMOUS = "oidc: {allow_anonymous: true}\n"
+    # for tests of the data path, not of policy: anonymous callers may do anything
+    OPEN_POLICY = """version: 1
+bindings:
+  - role: everyone
+    match: {anonymous: true}
+  - role: everyone
+    match: {authenticated: true}
+roles:
+  everyone:
+    graphql: {allow: ["*"]}
+    nats:
+      publish: {allow: [">"]}
+      subscribe: {allow: [">"]}
+"""
 
     def __init__(self, nats_url, schema_text=None, schema_path=None, extra_config="",
                  workers=2, auth=ANONYMOUS):
@@ -292,7 +306,19 @@ class Postern:
         self.proc = None
         self.log_path = os.path.join(self.dir, "postern.log")
 
+    def ensure_policy(self):
+        """A config that names no policy gets OPEN_POLICY (postern requires one)."""
+        with open(self.config_path) as f:
+            if any(l.startswith("policy:") for l in f.read().splitlines()):
+                return
+        policy_path = os.path.join(self.dir, "open-policy.yaml")
+        with open(policy_path, "w") as f:
+            f.write(self.OPEN_POLICY)
+        with open(self.config_path, "a") as f:
+            f.write("\npolicy: %s\n" % policy_path)
+
     def start(self):
+        self.ensure_policy()
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([POSTERN, "serve", "-c", self.config_path],
                                      stdout=self.log, stderr=subprocess.STDOUT)

@@ -33,8 +33,18 @@ class Cli(unittest.TestCase):
 
     def config(self, extra="", schema=GOOD_SCHEMA):
         self.write("schema.graphql", schema)
-        return self.write("postern.yaml", "schema: schema.graphql\n"
+        self.write("policy.yaml", harness.Postern.OPEN_POLICY)
+        return self.write("postern.yaml", "schema: schema.graphql\npolicy: policy.yaml\n"
                           "listen: 127.0.0.1:%d\n" % harness.free_port() + extra)
+
+    def test_policy_is_required(self):
+        self.write("schema.graphql", GOOD_SCHEMA)
+        path = self.write("postern.yaml", "schema: schema.graphql\n")
+        code, out, err = self.run_postern("check", "-c", path)
+        self.assertEqual(code, 1)
+        self.assertIn("no policy is configured", err)
+        code, out, err = self.run_postern("serve", "-c", path)
+        self.assertEqual(code, 1)
 
     def test_check_ok(self):
         path = self.config()
@@ -51,9 +61,9 @@ class Cli(unittest.TestCase):
         path = self.config("listn: 1\nnats:\n  request_timeout: soon\n")
         code, out, err = self.run_postern("check", "-c", path)
         self.assertEqual(code, 1)
-        self.assertIn("%s:3:1:" % path, err)
+        self.assertIn("%s:4:1:" % path, err)
         self.assertIn("listn", err)
-        self.assertIn("%s:5:20:" % path, err)
+        self.assertIn("%s:6:20:" % path, err)
         self.assertIn("2 errors", err)
 
     def test_serve_refuses_bad_config(self):

@@ -488,6 +488,74 @@ static void test_server_restart(void)
     test_many("after restart");
 }
 
+/* ---- both loops publishing at once, continuously ---- */
+
+#define LOAD_INFLIGHT 32
+#define LOAD_PER_LOOP 15000
+
+typedef struct {
+    tloop *t;
+    atomic_int sent, ok, bad;
+} load_state;
+
+static void load_send(load_state *s);
+
+/* Each reply sends the next request: LOAD_INFLIGHT stay in flight per loop,
+ * so both loops buffer and flush while the other one does. */
+static void on_load_reply(const nats_reply *r, void *ud)
+{
+    load_state *s = ud;
+    atomic_fetch_add(r->outcome == NATS_REPLY_OK ? &s->ok : &s->bad, 1);
+    if (atomic_load(&s->sent) < LOAD_PER_LOOP)
+        load_send(s);
+}
+
+static void load_send(load_state *s)
+{
+    atomic_fetch_add(&s->sent, 1);
+    if (nats_bridge_request(s->t->nl, "svc.echo", NULL, 0, "load", 4, 5000, on_load_reply, s,
+                            NULL) != PST_OK)
+        atomic_fetch_add(&s->bad, 1);
+}
+
+static void load_start(tloop *t, void *arg)
+{
+    load_state *s = arg;
+    s->t = t;
+    for (int i = 0; i < LOAD_INFLIGHT; i++)
+        load_send(s);
+}
+
+/* Several loops writing to the one connection must never make nats.c drop
+ * it (a write of an empty buffer reads as "connection closed"). */
+static void test_concurrent_load(const char *label)
+{
+    static load_state ls[N_LOOPS];
+    int down0 = atomic_load(&state_down);
+    int64_t t0 = now_ms();
+    for (int l = 0; l < N_LOOPS; l++) {
+        memset(&ls[l], 0, sizeof ls[l]);
+        CHECK(run_on(&loops[l], load_start, &ls[l]));
+    }
+    int done = 0, ok = 0, bad = 0;
+    for (int w = 0; w < 30000 && done < N_LOOPS * LOAD_PER_LOOP; w++) {
+        usleep(1000);
+        done = 0;
+        for (int l = 0; l < N_LOOPS; l++)
+            done += atomic_load(&ls[l].ok) + atomic_load(&ls[l].bad);
+    }
+    for (int l = 0; l < N_LOOPS; l++) {
+        ok += atomic_load(&ls[l].ok);
+        bad += atomic_load(&ls[l].bad);
+    }
+    int64_t ms = now_ms() - t0;
+    printf("%s: %d concurrent requests: ok=%d bad=%d disconnects=%d in %lld ms\n", label,
+           N_LOOPS * LOAD_PER_LOOP, ok, bad, atomic_load(&state_down) - down0, (long long)ms);
+    CHECK(ok == N_LOOPS * LOAD_PER_LOOP && bad == 0);
+    CHECK(atomic_load(&state_down) == down0);
+    CHECK(nats_bridge_connected(bridge));
+}
+
 /* Detaching a loop ends its outstanding requests, each with one callback. */
 static void test_detach_ends_requests(rq *outstanding, int n)
 {
@@ -584,6 +652,7 @@ static void suite(nats_flush_mode mode, const char *label, bool full)
         CHECK(loops[l].nl != NULL);
     }
     test_many(label);
+    test_concurrent_load(label);
     if (full) {
         test_timeout_and_no_responders();
         late_reply();

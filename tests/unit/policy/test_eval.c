@@ -365,8 +365,37 @@ static void test_threads(void)
     }
 }
 
+static void test_authenticated_binding(void)
+{
+    static const char text[] = "version: 1\n"
+                               "bindings:\n"
+                               "  - role: member\n"
+                               "    match: {authenticated: true}\n"
+                               "roles:\n"
+                               "  member:\n"
+                               "    graphql: {allow: [Query.a]}\n";
+    pst_diags d = PST_DIAGS_INIT;
+    policy *p = policy_load_string(text, sizeof(text) - 1, "auth.yaml", NULL, &d);
+    CHECK(p != NULL);
+    pst_diags_free(&d);
+    if (!p)
+        return;
+    pst_arena *a = pst_arena_create(4096);
+    policy_principal *pr;
+    policy_decision dec;
+    json_t *claims = json_pack("{s:s}", "sub", "anyone");
+    CHECK(policy_bind(p, claims, a, &pr) == PST_OK);
+    CHECK(policy_decide_field(pr, "Query", "a", true, &dec) == PST_OK);
+    CHECK(policy_bind(p, NULL, a, &pr) == PST_OK);
+    CHECK(policy_decide_field(pr, "Query", "a", true, &dec) == PST_DENIED);
+    json_decref(claims);
+    pst_arena_destroy(a);
+    policy_unref(p);
+}
+
 int main(void)
 {
+    test_authenticated_binding();
     arena = pst_arena_create(4096);
     test_bindings();
     test_fields();
