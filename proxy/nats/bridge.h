@@ -42,9 +42,9 @@ typedef enum {
      * event-loop adapter API, SendAsap set, so no flusher thread); a publish
      * on a loop thread only buffers, and that loop writes everything it
      * buffered once at the end of its current iteration (non-blocking);
-     * nats.c's own writes and leftovers go through a bridge-owned I/O thread */
-    /* NOTE: with two loop threads publishing under load this mode lost the
-     * connection (nats.c closed it) in bench runs; postern uses IO_THREAD */
+     * nats.c's own writes and leftovers go through a bridge-owned I/O thread;
+     * safe with any number of loops (writes are serialized, and never of an
+     * empty buffer, which nats.c would take for a closed socket) */
     NATS_FLUSH_LOOP = 0,
     NATS_FLUSH_IO_THREAD, /* as LOOP, but every write is done by the I/O thread */
     NATS_FLUSH_ASAP,      /* nats.c SendAsap: one write(2) per publish, on the caller */

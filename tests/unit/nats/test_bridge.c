@@ -556,6 +556,45 @@ static void test_concurrent_load(const char *label)
     CHECK(nats_bridge_connected(bridge));
 }
 
+static void attach_job(tloop *t, void *arg);
+
+/* ---- a reply callback detaching its own loop ---- */
+
+#define DETACH_BATCH 50
+
+static atomic_int cb_detach_calls;
+
+static void on_reply_detach(const nats_reply *r, void *ud)
+{
+    (void)r;
+    tloop *t = ud;
+    atomic_fetch_add(&cb_detach_calls, 1);
+    nats_loop *l = t->nl;
+    t->nl = NULL;
+    nats_loop_detach(l); /* ends the others (CONN_ERROR), each once */
+}
+
+static void send_detach_batch(tloop *t, void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < DETACH_BATCH; i++)
+        nats_bridge_request(t->nl, "svc.echo", NULL, 0, "x", 1, 5000, on_reply_detach, t, NULL);
+}
+
+/* The rest of the wake's batch must be dropped without touching the
+ * detached loop's queues (ASan checks the memory). */
+static void test_detach_in_callback(void)
+{
+    atomic_store(&cb_detach_calls, 0);
+    CHECK(run_on(&loops[0], send_detach_batch, NULL));
+    WAIT_UNTIL(atomic_load(&cb_detach_calls) >= DETACH_BATCH, 5000);
+    usleep(50000);
+    CHECK(atomic_load(&cb_detach_calls) == DETACH_BATCH);
+    CHECK(loops[0].nl == NULL);
+    CHECK(run_on(&loops[0], attach_job, bridge));
+    CHECK(loops[0].nl != NULL);
+}
+
 /* Detaching a loop ends its outstanding requests, each with one callback. */
 static void test_detach_ends_requests(rq *outstanding, int n)
 {
@@ -659,6 +698,7 @@ static void suite(nats_flush_mode mode, const char *label, bool full)
         test_cancel();
         test_publish_and_bad_input();
         test_server_restart();
+        test_detach_in_callback();
     }
     const nats_bridge_stats *st = nats_bridge_stats_ref(bridge);
     printf("%s stats: requests=%lu timeouts=%lu no_responders=%lu errors=%lu late=%lu\n", label,
