@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/mem.h"
 #include "policy/load_int.h"
 #include "policy/subject.h"
@@ -527,22 +528,11 @@ policy *policy_load_string(const char *text, size_t len, const char *name,
 
 policy *policy_load_file(const char *path, const policy_schema_check *chk, pst_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pst_diags_add(diags, path, 0, 0, "cannot open the policy file: %m");
-        return NULL;
-    }
     pst_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (pst_buf_append(&b, chunk, n) != PST_OK)
-            break;
-    bool bad = ferror(f) || b.failed;
-    fclose(f);
+    const char *why;
     policy *p = NULL;
-    if (bad)
-        pst_diags_add(diags, path, 0, 0, "cannot read the policy file");
+    if (pst_file_read(path, POLICY_MAX_BYTES, &b, &why) != PST_OK)
+        pst_diags_add(diags, path, 0, 0, "cannot open the policy file: %s", why);
     else
         p = policy_load_string(b.p ? b.p : "", b.len, path, chk, diags);
     pst_buf_free(&b);

@@ -10,6 +10,9 @@
 
 #include "policy/policy.h"
 
+/* policy and decision-test files larger than this are refused */
+#define POLICY_MAX_BYTES (4u << 20)
+
 /** A coordinate: "Type.field", "Type.*" (field NULL) or "*" (both NULL). */
 typedef struct {
     const char *text; /* as written */

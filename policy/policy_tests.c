@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/mem.h"
+#include "policy/policy_int.h"
 #include "policy/yaml_doc.h"
 
 typedef struct {
@@ -174,22 +176,11 @@ policy_test_file *policy_tests_load_string(const char *text, size_t len, const c
 
 policy_test_file *policy_tests_load_file(const char *path, pst_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pst_diags_add(diags, path, 0, 0, "cannot open the test file: %m");
-        return NULL;
-    }
     pst_buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (pst_buf_append(&b, chunk, n) != PST_OK)
-            break;
-    bool bad = ferror(f) || b.failed;
-    fclose(f);
+    const char *why;
     policy_test_file *t = NULL;
-    if (bad)
-        pst_diags_add(diags, path, 0, 0, "cannot read the test file");
+    if (pst_file_read(path, POLICY_MAX_BYTES, &b, &why) != PST_OK)
+        pst_diags_add(diags, path, 0, 0, "cannot open the test file: %s", why);
     else
         t = policy_tests_load_string(b.p ? b.p : "", b.len, path, diags);
     pst_buf_free(&b);

@@ -1,14 +1,12 @@
 #include "config/config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/file.h"
 #include "common/mem.h"
 #include "config/checks.h"
 #include "config/walk.h"
@@ -434,51 +432,15 @@ cfg_config *cfg_load_string(const char *yaml, size_t n, const char *name, const 
     return c;
 }
 
-/* Reads the whole file into a pst_malloc'd buffer; NULL after reporting. */
-static char *read_file(const char *path, size_t *len, pst_diags *diags)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        pst_diags_add(diags, path, 0, 0, "cannot read the config: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_CONFIG_BYTES) {
-        pst_diags_add(diags, path, 0, 0, "the config must be a regular file of at most %u MiB",
-                      MAX_CONFIG_BYTES >> 20);
-        close(fd);
-        return NULL;
-    }
-    char *buf = pst_malloc((size_t)st.st_size + 1);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            pst_diags_add(diags, path, 0, 0, "cannot read the config: %s",
-                          r < 0 ? strerror(errno) : "file shrank while reading");
-            pst_free(buf);
-            close(fd);
-            return NULL;
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    if (!buf)
-        pst_diags_add(diags, path, 0, 0, "out of memory while loading the config");
-    *len = got;
-    return buf;
-}
-
 cfg_config *cfg_load_file(const char *path, pst_diags *diags)
 {
-    size_t len = 0;
-    char *text = read_file(path, &len, diags);
-    if (!text)
+    pst_buf text = {0};
+    const char *why;
+    if (pst_file_read(path, MAX_CONFIG_BYTES, &text, &why) != PST_OK) {
+        pst_diags_add(diags, path, 0, 0, "cannot read the config: %s", why);
+        pst_buf_free(&text);
         return NULL;
+    }
     /* Paths in the file are relative to its directory, made absolute so a
      * later chdir cannot change their meaning. */
     const char *slash = strrchr(path, '/');
@@ -490,8 +452,8 @@ cfg_config *cfg_load_file(const char *path, pst_diags *diags)
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
     char *abs = realpath(dir, NULL);
-    cfg_config *c = cfg_load_string(text, len, path, abs ? abs : dir, diags);
+    cfg_config *c = cfg_load_string(text.p ? text.p : "", text.len, path, abs ? abs : dir, diags);
     free(abs);
-    pst_free(text);
+    pst_buf_free(&text);
     return c;
 }

@@ -74,6 +74,30 @@
       "str: description; name (without @); args: INPUT_VALUE_DEF; flags: GQL_FLAG_REPEATABLE; "    \
       "children: NAMED_TYPE whose name is a location (QUERY, FIELD_DEFINITION, ...)")
 
+/* The directive locations of the specification (§3.13), in its order: the
+ * parser checks DIRECTIVE_DEF locations against it, the schema numbers them
+ * (gql_dir_loc) and introspection lists them (__DirectiveLocation). */
+#define GQL_DIRECTIVE_LOCATIONS(X)                                                                 \
+    X(QUERY)                                                                                       \
+    X(MUTATION)                                                                                    \
+    X(SUBSCRIPTION)                                                                                \
+    X(FIELD)                                                                                       \
+    X(FRAGMENT_DEFINITION)                                                                         \
+    X(FRAGMENT_SPREAD)                                                                             \
+    X(INLINE_FRAGMENT)                                                                             \
+    X(VARIABLE_DEFINITION)                                                                         \
+    X(SCHEMA)                                                                                      \
+    X(SCALAR)                                                                                      \
+    X(OBJECT)                                                                                      \
+    X(FIELD_DEFINITION)                                                                            \
+    X(ARGUMENT_DEFINITION)                                                                         \
+    X(INTERFACE)                                                                                   \
+    X(UNION)                                                                                       \
+    X(ENUM)                                                                                        \
+    X(ENUM_VALUE)                                                                                  \
+    X(INPUT_OBJECT)                                                                                \
+    X(INPUT_FIELD_DEFINITION)
+
 typedef enum {
 #define GQL_AST_ENUM(suffix, name, doc) GQL_##suffix,
     GQL_AST_KINDS(GQL_AST_ENUM)

@@ -136,25 +136,9 @@ static gql_node *enum_value_definition(gql_parser *p)
 }
 
 static const char *const directive_locations[] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
+#define GQL_LOC_NAME(name) #name,
+    GQL_DIRECTIVE_LOCATIONS(GQL_LOC_NAME)
+#undef GQL_LOC_NAME
 };
 
 static gql_node *directive_location(gql_parser *p)

@@ -1,14 +1,16 @@
 #include "graphql/schema.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "common/mem.h"
 #include "graphql/parser.h"
 #include "graphql/schema_internal.h"
+
+#define GQL_SCHEMA_MAX_BYTES (16u << 20) /* larger schema files are refused */
 
 /* The built-in scalars and directives, postern's directives (SPEC §5) and
  * the introspection types, loaded before every user schema. */
@@ -82,30 +84,14 @@ static const char builtin_sdl[] =
     "  locations: [__DirectiveLocation!]!\n"
     "  args(includeDeprecated: Boolean = false): [__InputValue!]!\n"
     "}\n"
-    "enum __DirectiveLocation { QUERY MUTATION SUBSCRIPTION FIELD FRAGMENT_DEFINITION "
-    "FRAGMENT_SPREAD INLINE_FRAGMENT VARIABLE_DEFINITION SCHEMA SCALAR OBJECT FIELD_DEFINITION "
-    "ARGUMENT_DEFINITION INTERFACE UNION ENUM ENUM_VALUE INPUT_OBJECT INPUT_FIELD_DEFINITION }\n";
+#define GQL_LOC_SDL(name) #name " "
+    "enum __DirectiveLocation { " GQL_DIRECTIVE_LOCATIONS(GQL_LOC_SDL) "}\n";
+#undef GQL_LOC_SDL
 
 static const char *const loc_names[GQL_LOC_COUNT] = {
-    "QUERY",
-    "MUTATION",
-    "SUBSCRIPTION",
-    "FIELD",
-    "FRAGMENT_DEFINITION",
-    "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION",
-    "SCHEMA",
-    "SCALAR",
-    "OBJECT",
-    "FIELD_DEFINITION",
-    "ARGUMENT_DEFINITION",
-    "INTERFACE",
-    "UNION",
-    "ENUM",
-    "ENUM_VALUE",
-    "INPUT_OBJECT",
-    "INPUT_FIELD_DEFINITION",
+#define GQL_LOC_NAME(name) #name,
+    GQL_DIRECTIVE_LOCATIONS(GQL_LOC_NAME)
+#undef GQL_LOC_NAME
 };
 
 const char *gql_dir_loc_name(gql_dir_loc loc)
@@ -245,20 +231,10 @@ gql_schema *gql_schema_load(const char *sdl, size_t n, const char *file, pst_dia
 
 gql_schema *gql_schema_load_file(const char *path, pst_diags *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pst_diags_add(diags, path, 0, 0, "cannot open schema: %s", strerror(errno));
-        return NULL;
-    }
     pst_buf buf = {0};
-    char chunk[16384];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        pst_buf_append(&buf, chunk, got);
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr || buf.failed) {
-        pst_diags_add(diags, path, 0, 0, rerr ? "cannot read schema" : "out of memory");
+    const char *why;
+    if (pst_file_read(path, GQL_SCHEMA_MAX_BYTES, &buf, &why) != PST_OK) {
+        pst_diags_add(diags, path, 0, 0, "cannot open schema: %s", why);
         pst_buf_free(&buf);
         return NULL;
     }

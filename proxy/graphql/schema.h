@@ -99,26 +99,10 @@ struct gql_type {
 
 /** Where a directive may appear (the __DirectiveLocation values, in order). */
 typedef enum {
-    GQL_LOC_QUERY,
-    GQL_LOC_MUTATION,
-    GQL_LOC_SUBSCRIPTION,
-    GQL_LOC_FIELD,
-    GQL_LOC_FRAGMENT_DEFINITION,
-    GQL_LOC_FRAGMENT_SPREAD,
-    GQL_LOC_INLINE_FRAGMENT,
-    GQL_LOC_VARIABLE_DEFINITION,
-    GQL_LOC_SCHEMA,
-    GQL_LOC_SCALAR,
-    GQL_LOC_OBJECT,
-    GQL_LOC_FIELD_DEFINITION,
-    GQL_LOC_ARGUMENT_DEFINITION,
-    GQL_LOC_INTERFACE,
-    GQL_LOC_UNION,
-    GQL_LOC_ENUM,
-    GQL_LOC_ENUM_VALUE,
-    GQL_LOC_INPUT_OBJECT,
-    GQL_LOC_INPUT_FIELD_DEFINITION,
-    GQL_LOC_COUNT
+#define GQL_LOC_ENUM(name) GQL_LOC_##name,
+    GQL_DIRECTIVE_LOCATIONS(GQL_LOC_ENUM)
+#undef GQL_LOC_ENUM
+        GQL_LOC_COUNT
 } gql_dir_loc;
 
 /** A directive definition (built-in, postern's own or declared in the SDL). */

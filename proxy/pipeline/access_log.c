@@ -128,7 +128,7 @@ static void write_principal(pst_buf *b, const pipe_req *r)
     write_roles(b, r->roles);
 }
 
-void pipe_access_log(pipe_req *r, int status)
+void pipe_access_log(pipe_req *r, int status, size_t n_errors)
 {
     pipe_metrics *m = &r->loop->rt->metrics;
     int64_t now = audit_now_ms();
@@ -155,7 +155,7 @@ void pipe_access_log(pipe_req *r, int status)
     }
     if (status == 403)
         pipe_metrics_denied(m, PIPE_DENY_OPERATION);
-    pst_buf_appendf(&b, "],\"status\":%d,\"errors\":%zu,\"ms\":%lld", status, r->errors.count,
+    pst_buf_appendf(&b, "],\"status\":%d,\"errors\":%zu,\"ms\":%lld", status, n_errors,
                     (long long)(now - r->start_ms));
     pipe_metrics_request(m, status, now - r->start_ms);
     if (log && !b.failed)

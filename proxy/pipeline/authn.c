@@ -75,7 +75,7 @@ static void respond_401(pipe_req *r, auth_reason why)
     };
     r->finished = true;
     pst_log(PST_LOG_INFO, "authentication refused: %s (corr %s)", auth_reason_name(why), r->corr);
-    pipe_access_log(r, 401);
+    pipe_access_log(r, 401, 1);
     atomic_fetch_add(&r->loop->rt->auth_refused[why < AUTH_REASON_COUNT ? why : 0], 1);
     if (challenge.failed || body.failed)
         http_respond(r->http, 500, NULL, 0, "", 0);

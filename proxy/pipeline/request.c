@@ -21,9 +21,12 @@ static void free_buf(void *b)
     pst_buf_free(b);
 }
 
-/* Sends the response with the headers every GraphQL response carries. */
-static void respond(pipe_req *r, int status, const http_header *extra, size_t n_extra,
-                    const char *body, size_t len)
+static const char OOM_BODY[] = "{\"errors\":[{\"message\":\"out of memory\"}]}";
+
+/* Sends the response with the headers every GraphQL response carries;
+ * n_errors is the length of its "errors" array, for the access line. */
+static void respond(pipe_req *r, int status, size_t n_errors, const http_header *extra,
+                    size_t n_extra, const char *body, size_t len)
 {
     http_header h[4];
     size_t n = 0;
@@ -33,7 +36,7 @@ static void respond(pipe_req *r, int status, const http_header *extra, size_t n_
     for (size_t i = 0; i < n_extra && n < 4; i++)
         h[n++] = extra[i];
     r->finished = true;
-    pipe_access_log(r, status);
+    pipe_access_log(r, status, n_errors);
     http_respond(r->http, status, h, n, body, len);
 }
 
@@ -45,11 +48,11 @@ static void respond_request_error(pipe_req *r, const gql_errors *errs)
     pst_buf_append_c(&b, "{\"errors\":");
     gql_errors_write_json(errs, &b);
     pst_buf_append_char(&b, '}');
-    r->errors.count = errs->count;
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
+        respond(r, 500, 1, NULL, 0, OOM_BODY, sizeof(OOM_BODY) - 1);
     else
-        respond(r, http_gql_status_for_request_error(r->params.media), NULL, 0, b.p, b.len);
+        respond(r, http_gql_status_for_request_error(r->params.media), errs->count, NULL, 0, b.p,
+                b.len);
     pst_buf_free(&b);
 }
 
@@ -62,9 +65,9 @@ static void respond_http_error(pipe_req *r, const http_gql_error *e)
     http_gql_error_body(&b, e->message, e->code);
     http_header allow = {PST_STR_LIT("Allow"), pst_str_c(e->allow)};
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
+        respond(r, 500, 1, NULL, 0, OOM_BODY, sizeof(OOM_BODY) - 1);
     else
-        respond(r, e->status, e->allow ? &allow : NULL, e->allow ? 1 : 0, b.p, b.len);
+        respond(r, e->status, 1, e->allow ? &allow : NULL, e->allow ? 1 : 0, b.p, b.len);
     pst_buf_free(&b);
 }
 
@@ -113,9 +116,9 @@ void pipe_respond_data(pipe_req *r)
     }
     pst_buf_append_char(&b, '}');
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
+        respond(r, 500, 1, NULL, 0, OOM_BODY, sizeof(OOM_BODY) - 1);
     else
-        respond(r, 200, NULL, 0, b.p, b.len);
+        respond(r, 200, r->errors.count, NULL, 0, b.p, b.len);
     pst_buf_free(&b);
 }
 
@@ -166,7 +169,7 @@ static pst_status prepare(pipe_req *r)
         static const char body[] = "{\"errors\":[{\"message\":\"Only queries can be sent with "
                                    "GET; use POST for mutations and subscriptions.\","
                                    "\"extensions\":{\"code\":\"BAD_REQUEST\"}}]}";
-        respond(r, 405, &allow, 1, body, sizeof(body) - 1);
+        respond(r, 405, 1, &allow, 1, body, sizeof(body) - 1);
         return PST_ERROR;
     }
     if (r->op->op == GQL_OP_SUBSCRIPTION) {
@@ -226,9 +229,9 @@ static void respond_forbidden(pipe_req *r, const char *coordinate)
              coordinate);
     http_gql_error_body(&b, msg, GQL_CODE_FORBIDDEN);
     if (b.failed)
-        respond(r, 500, NULL, 0, "{\"errors\":[{\"message\":\"out of memory\"}]}", 40);
+        respond(r, 500, 1, NULL, 0, OOM_BODY, sizeof(OOM_BODY) - 1);
     else
-        respond(r, 403, NULL, 0, b.p, b.len);
+        respond(r, 403, 1, NULL, 0, b.p, b.len);
     pst_buf_free(&b);
 }
 
@@ -246,20 +249,26 @@ static const char *first_forbidden(const pipe_req *r)
 /* Decides every field and subject before anything is sent (SPEC §8). */
 static pst_status authorize(pipe_req *r)
 {
-    const char *denied = NULL;
     if (pipe_authz_begin(r) != PST_OK) {
         fail_request(r, GQL_CODE_INTERNAL, "out of memory");
         return PST_ERROR;
     }
-    pst_status az = pipe_authz_operation(r, &denied);
-    if (az == PST_ERROR) {
-        fail_request(r, GQL_CODE_INTERNAL, "out of memory");
-        return PST_ERROR;
-    }
+    /* Refusing the whole operation needs every field decided up front.
+     * Otherwise the root fields and subjects are decided below, before
+     * anything is sent, and nested fields by the completion hook: walking
+     * the document here as well would decide each of them twice. */
     bool reject = r->loop->rt->cfg->reject_unauthorized;
-    if (az == PST_DENIED && reject) {
-        respond_forbidden(r, denied);
-        return PST_ERROR;
+    if (reject) {
+        const char *denied = NULL;
+        pst_status az = pipe_authz_operation(r, &denied);
+        if (az == PST_ERROR) {
+            fail_request(r, GQL_CODE_INTERNAL, "out of memory");
+            return PST_ERROR;
+        }
+        if (az == PST_DENIED) {
+            respond_forbidden(r, denied);
+            return PST_ERROR;
+        }
     }
     bool any_denied = false;
     pipe_fields_prepare(r, &any_denied);
@@ -308,8 +317,7 @@ void pipe_request_handle(http_request *hr, void *ud)
     pipe_loop *L = hr->loop_ud;
     pipe_req *r = pst_arena_calloc(hr->arena, sizeof(*r));
     if (!r) {
-        static const char oom[] = "{\"errors\":[{\"message\":\"out of memory\"}]}";
-        http_respond(hr, 500, NULL, 0, oom, sizeof(oom) - 1);
+        http_respond(hr, 500, NULL, 0, OOM_BODY, sizeof(OOM_BODY) - 1);
         return;
     }
     r->http = hr;

@@ -39,13 +39,16 @@ static pst_status compile_one(pipe_runtime *rt, const gql_field *f, pipe_mapping
     return PST_OK;
 }
 
-/* Compiles every root field's subject templates once, at load. */
+/* Compiles every root field's subject templates once, at load. The slots
+ * follow the root types' field arrays, so a lookup is an index. */
 static pst_status compile_mappings(pipe_runtime *rt, pst_diags *diags)
 {
     gql_type *roots[3] = {rt->schema->query, rt->schema->mutation, rt->schema->subscription};
     size_t n = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        rt->root_slot[i] = n;
         n += roots[i] ? roots[i]->n_fields : 0;
+    }
     rt->mappings = pst_arena_calloc(rt->arena, (n ? n : 1) * sizeof(pipe_mapping));
     if (!rt->mappings)
         return PST_ERROR;
@@ -55,8 +58,9 @@ static pst_status compile_mappings(pipe_runtime *rt, pst_diags *diags)
             const gql_field *f = &roots[i]->fields[j];
             if (f->nats.kind == GQL_NATS_NONE)
                 continue;
-            if (compile_one(rt, f, &rt->mappings[rt->n_mappings++], diags) != PST_OK)
+            if (compile_one(rt, f, &rt->mappings[rt->root_slot[i] + j], diags) != PST_OK)
                 return PST_ERROR;
+            rt->n_mappings++;
         }
     }
     return diags->count == before ? PST_OK : PST_ERROR;
@@ -64,9 +68,15 @@ static pst_status compile_mappings(pipe_runtime *rt, pst_diags *diags)
 
 const pipe_mapping *pipe_runtime_mapping(const pipe_runtime *rt, const gql_field *def)
 {
-    for (size_t i = 0; i < rt->n_mappings; i++)
-        if (rt->mappings[i].def == def)
-            return &rt->mappings[i];
+    const gql_type *owner = def->owner;
+    gql_type *roots[3] = {rt->schema->query, rt->schema->mutation, rt->schema->subscription};
+    for (int i = 0; i < 3; i++) {
+        if (owner != roots[i])
+            continue;
+        size_t j = (size_t)(def - owner->fields);
+        const pipe_mapping *m = &rt->mappings[rt->root_slot[i] + j];
+        return j < owner->n_fields && m->def == def ? m : NULL;
+    }
     return NULL;
 }
 

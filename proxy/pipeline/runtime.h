@@ -41,8 +41,9 @@ typedef struct pipe_runtime {
     gql_schema *schema;
     gql_introspection *intro; /* NULL when introspection is off */
     pst_arena *arena;         /* mappings and other start-up allocations */
-    pipe_mapping *mappings;   /* one per root field, in schema order */
-    size_t n_mappings;
+    pipe_mapping *mappings;   /* a slot per root field: query's, mutation's, subscription's */
+    size_t root_slot[3];      /* where each root type's slots start (gql_op_type order) */
+    size_t n_mappings;        /* root fields with a NATS mapping */
     nats_bridge *bridge;
     struct http_server *http;
     struct http_server *admin;

@@ -341,6 +341,15 @@ roles:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def finish(self):
+        """Stops postern, removes its files and checks that it exited cleanly
+        (check_clean_exit raises otherwise); returns its output."""
+        code = self.stop()
+        logs = self.logs()
+        self.cleanup()
+        check_clean_exit(code, logs)
+        return logs
+
     def request(self, method, path, body=None, headers=None, timeout=15):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
@@ -406,12 +415,17 @@ class PosternTestCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        stop_fixtures(cls)
+
+
+def stop_fixtures(cls):
+    """Stops a test class's postern (checking its clean exit), NATS client
+    and NATS server, whichever it has."""
+    try:
         if getattr(cls, "postern", None):
-            code = cls.postern.stop()
-            logs = cls.postern.logs()
-            cls.postern.cleanup()
-            cls.postern = None
-            check_clean_exit(code, logs)
+            postern, cls.postern = cls.postern, None
+            postern.finish()
+    finally:  # a failed check must not leave the NATS server running
         if getattr(cls, "nc", None):
             cls.nc.close()
         if getattr(cls, "nats", None):

@@ -125,16 +125,7 @@ class AuditServer(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if getattr(cls, "postern", None):
-            code = cls.postern.stop()
-            logs = cls.postern.logs()
-            cls.postern.cleanup()
-            cls.postern = None
-            harness.check_clean_exit(code, logs)
-        if getattr(cls, "nc", None):
-            cls.nc.close()
-        if getattr(cls, "nats", None):
-            cls.nats.stop()
+        harness.stop_fixtures(cls)
 
     def gql(self, who, query, variables=None, headers=None):
         h = {"Authorization": "Bearer " + TOKENS[who]} if who else {}

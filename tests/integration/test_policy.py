@@ -137,11 +137,8 @@ class PolicyServer(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if getattr(cls, "postern", None):
-            code = cls.postern.stop()
-            logs = cls.postern.logs()
-            cls.postern.cleanup()
-            cls.postern = None
-            harness.check_clean_exit(code, logs)
+            postern, cls.postern = cls.postern, None
+            postern.finish()
         if getattr(cls, "nc", None):
             cls.nc.close()
             cls.nc = None
@@ -612,11 +609,8 @@ class ExportNats(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if cls.postern:
-            code = cls.postern.stop()
-            logs = cls.postern.logs()
-            cls.postern.cleanup()
-            cls.postern = None
-            harness.check_clean_exit(code, logs)
+            postern, cls.postern = cls.postern, None
+            postern.finish()
         if cls.nats_proc:
             harness.stop_process(cls.nats_proc)
         for d in (cls.nats_dir, cls.export_dir):

@@ -1,5 +1,6 @@
 #include "common/arena.h"
 #include "common/b64url.h"
+#include "common/file.h"
 #include "common/mem.h"
 #include "common/str.h"
 #include "common/units.h"
@@ -122,8 +123,28 @@ static void test_b64url(void)
     CHECK(pst_b64url_decode("Zh", 2, out) == -1);    /* non-zero trailing bits */
 }
 
+static void test_file_read(void)
+{
+    /* tests run from the repository root */
+    pst_buf b = {0};
+    const char *why = NULL;
+    pst_buf_append_c(&b, "x");
+    CHECK(pst_file_read("tests/unit/test.h", 1 << 20, &b, &why) == PST_OK);
+    CHECK(b.len > 100 && b.p[0] == 'x' && memcmp(b.p + 1, "/* Minimal", 10) == 0);
+    size_t len = b.len;
+    CHECK(pst_file_read("tests/unit/no-such-file", 1 << 20, &b, &why) == PST_ERROR);
+    CHECK_STR(why, "No such file or directory");
+    CHECK(pst_file_read("tests/unit", 1 << 20, &b, &why) == PST_ERROR);
+    CHECK_STR(why, "not a regular file");
+    CHECK(pst_file_read("tests/unit/test.h", 10, &b, &why) == PST_ERROR);
+    CHECK_STR(why, "larger than the limit");
+    CHECK(b.len == len); /* unchanged after each failure */
+    pst_buf_free(&b);
+}
+
 int main(void)
 {
+    test_file_read();
     test_b64url();
     test_units();
     test_arena();
